@@ -1,0 +1,41 @@
+/*
+ * The ofdp command line (yargs): one module per command under commands/, each imported lazily so that
+ * `ofdp ofctl ofp-print` does not load the datapath or FFI.
+ */
+import yargs from 'yargs';
+import { commands } from './commands/index.js';
+
+/** Thrown by a command for a problem with what the user asked: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const cli = yargs(argv)
+    .scriptName('ofdp')
+    .usage('$0 <command> [options]')
+    .strict()
+    .demandCommand(1, 'name a command (see --help)')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err, y) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      const text = err ? err.message : msg;
+      if (!err && argv.length === 0) y.showHelp();
+      process.stderr.write(`ofdp: ${text}\n`);
+      process.exit(2);
+    });
+  for (const c of commands) cli.command(c);
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ofdp: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
