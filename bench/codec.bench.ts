@@ -12,7 +12,15 @@ import { rate, type Report } from './harness.js';
 const flowMod: OfpMessage = {
   type: OFPT.FLOW_MOD,
   xid: 7,
-  match: { ...matchAll(), wildcards: 0x3820e0, in_port: 1, dl_type: 0x0800, nw_proto: 6, tp_src: 80, tp_dst: 1234 },
+  match: {
+    ...matchAll(),
+    wildcards: 0x3820e0,
+    in_port: 1,
+    dl_type: 0x0800,
+    nw_proto: 6,
+    tp_src: 80,
+    tp_dst: 1234,
+  },
   cookie: 0x1234n,
   command: 0,
   idle_timeout: 60,
@@ -38,17 +46,17 @@ const packetIn: OfpMessage = {
 };
 
 const entries: OfpFlowStats[] = Array.from({ length: 1000 }, (_, i) => ({
-    table_id: 0,
-    match: { ...matchAll(), wildcards: 0x3820ff & ~1, in_port: i },
-    duration_sec: i,
-    duration_nsec: 0,
-    priority: 0x8000,
-    idle_timeout: 0,
-    hard_timeout: 0,
-    cookie: BigInt(i),
-    packet_count: 10n,
-    byte_count: 1000n,
-    actions: [{ type: OFPAT.OUTPUT, port: 2, max_len: 0 }],
+  table_id: 0,
+  match: { ...matchAll(), wildcards: 0x3820ff & ~1, in_port: i },
+  duration_sec: i,
+  duration_nsec: 0,
+  priority: 0x8000,
+  idle_timeout: 0,
+  hard_timeout: 0,
+  cookie: BigInt(i),
+  packet_count: 10n,
+  byte_count: 1000n,
+  actions: [{ type: OFPAT.OUTPUT, port: 2, max_len: 0 }],
 }));
 
 /** 1000 entries of 96 bytes exceed one 64 KiB message: the reply is two messages, as the switch sends it. */
@@ -67,8 +75,16 @@ export function run(report: Report): void {
     ['packet_in_1500', packetIn],
   ] as const) {
     const bytes = encodeMessage(m);
-    report(`codec.${name}.decode`, rate(() => void decodeMessage(bytes), 1, 0.5), 'msgs/s');
-    report(`codec.${name}.encode`, rate(() => void encodeMessageInto(m, out, 0), 1, 0.5), 'msgs/s');
+    report(
+      `codec.${name}.decode`,
+      rate(() => void decodeMessage(bytes), 1, 0.5),
+      'msgs/s',
+    );
+    report(
+      `codec.${name}.encode`,
+      rate(() => void encodeMessageInto(m, out, 0), 1, 0.5),
+      'msgs/s',
+    );
   }
   const replyBytes = flowStatsReply.map((m) => encodeMessage(m));
   report(

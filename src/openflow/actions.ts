@@ -8,7 +8,21 @@
  */
 import { OFPAT, OFPBAC, OFPET, OFPP } from './constants.js';
 import { OfpDecodeError } from './decode-error.js';
-import { cursor, ipv4, mac, pad, record, rest, u8, u16, u32, type Infer, type Record_, type Spec, type Tail } from './layout.js';
+import {
+  cursor,
+  ipv4,
+  mac,
+  pad,
+  record,
+  rest,
+  u8,
+  u16,
+  u32,
+  type Infer,
+  type Record_,
+  type Spec,
+  type Tail,
+} from './layout.js';
 
 const specs = {
   [OFPAT.OUTPUT]: { port: u16, max_len: u16 },
@@ -40,7 +54,10 @@ const vendorRecord = record('ofp_action_vendor_header', specs[OFPAT.VENDOR] as S
 for (const [t, spec] of Object.entries(specs)) {
   const type = Number(t);
   if (type === OFPAT.VENDOR) continue;
-  records[type] = record(`ofp_action_${type}`, spec as Spec, { lead: 4, prefix: { type } }) as unknown as Record_<OfpAction>;
+  records[type] = record(`ofp_action_${type}`, spec as Spec, {
+    lead: 4,
+    prefix: { type },
+  }) as unknown as Record_<OfpAction>;
 }
 function recordFor(type: number): Record_<OfpAction> | undefined {
   return type === OFPAT.VENDOR ? vendorRecord : records[type];
@@ -62,7 +79,8 @@ export function decodeActions(b: Buffer, start: number, end: number): OfpAction[
       throw bad(OFPBAC.BAD_LEN, `action type ${type}: length ${len} with ${end - p} bytes left`);
     const r = recordFor(type);
     if (!r) throw bad(OFPBAC.BAD_TYPE, `unknown action type ${type}`);
-    if (r.isFixed && len !== r.fixedSize) throw bad(OFPBAC.BAD_LEN, `action type ${type}: length ${len}, expected ${r.fixedSize}`);
+    if (r.isFixed && len !== r.fixedSize)
+      throw bad(OFPBAC.BAD_LEN, `action type ${type}: length ${len}, expected ${r.fixedSize}`);
     const a = r.decode(b, p, p + len);
     checkArguments(a);
     out.push(a);

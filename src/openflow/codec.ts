@@ -32,7 +32,8 @@ export function decodeMessage(b: Buffer, o = 0, end = b.length): OfpMessage {
   const type = b[o + 1]!;
   const length = (b[o + 2]! << 8) | b[o + 3]!;
   const xid = ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0;
-  if (length < OFP_HEADER_LEN || length > end - o) throw badLen(`header length ${length} with ${end - o} bytes`);
+  if (length < OFP_HEADER_LEN || length > end - o)
+    throw badLen(`header length ${length} with ${end - o} bytes`);
   if (version !== OFP_VERSION && type !== OFPT.HELLO && type !== OFPT.ERROR)
     throw new OfpDecodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_VERSION, `version ${version}`);
   const codec = messageCodecs[type];

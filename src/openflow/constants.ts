@@ -262,15 +262,16 @@ export const OFPPMFC = { BAD_PORT: 0, BAD_HW_ADDR: 1 } as const;
 export const OFPQOFC = { BAD_PORT: 0, BAD_QUEUE: 1, EPERM: 2 } as const;
 
 /** Error codes per error type, with the spec's prefix for each (used to print and parse names). */
-export const ERROR_CODES: Readonly<Record<number, { prefix: string; codes: Readonly<Record<string, number>> }>> =
-  {
-    [OFPET.HELLO_FAILED]: { prefix: 'OFPHFC', codes: OFPHFC },
-    [OFPET.BAD_REQUEST]: { prefix: 'OFPBRC', codes: OFPBRC },
-    [OFPET.BAD_ACTION]: { prefix: 'OFPBAC', codes: OFPBAC },
-    [OFPET.FLOW_MOD_FAILED]: { prefix: 'OFPFMFC', codes: OFPFMFC },
-    [OFPET.PORT_MOD_FAILED]: { prefix: 'OFPPMFC', codes: OFPPMFC },
-    [OFPET.QUEUE_OP_FAILED]: { prefix: 'OFPQOFC', codes: OFPQOFC },
-  };
+export const ERROR_CODES: Readonly<
+  Record<number, { prefix: string; codes: Readonly<Record<string, number>> }>
+> = {
+  [OFPET.HELLO_FAILED]: { prefix: 'OFPHFC', codes: OFPHFC },
+  [OFPET.BAD_REQUEST]: { prefix: 'OFPBRC', codes: OFPBRC },
+  [OFPET.BAD_ACTION]: { prefix: 'OFPBAC', codes: OFPBAC },
+  [OFPET.FLOW_MOD_FAILED]: { prefix: 'OFPFMFC', codes: OFPFMFC },
+  [OFPET.PORT_MOD_FAILED]: { prefix: 'OFPPMFC', codes: OFPPMFC },
+  [OFPET.QUEUE_OP_FAILED]: { prefix: 'OFPQOFC', codes: OFPQOFC },
+};
 
 /** The name of `value` in a constant group, or undefined. */
 export function nameOf(group: Readonly<Record<string, number>>, value: number): string | undefined {

@@ -87,7 +87,8 @@ export const u16: Fixed<number> = {
 export const u32: Fixed<number> = {
   size: 4,
   dec: (o) => `(((b[${o}] << 24) | (b[${o} + 1] << 16) | (b[${o} + 2] << 8) | b[${o} + 3]) >>> 0)`,
-  enc: (o, v) => `b[${o}] = ${v} >>> 24; b[${o} + 1] = ${v} >>> 16; b[${o} + 2] = ${v} >>> 8; b[${o} + 3] = ${v};`,
+  enc: (o, v) =>
+    `b[${o}] = ${v} >>> 24; b[${o} + 1] = ${v} >>> 16; b[${o} + 2] = ${v} >>> 8; b[${o} + 3] = ${v};`,
   zero: () => 0,
 };
 
@@ -119,11 +120,20 @@ export function writeMac(b: Uint8Array, o: number, v: number): void {
 }
 
 export function readMac(b: Uint8Array, o: number): number {
-  return ((b[o]! << 8) | b[o + 1]!) * 4294967296 + (((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0);
+  return (
+    ((b[o]! << 8) | b[o + 1]!) * 4294967296 +
+    (((b[o + 2]! << 24) | (b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!) >>> 0)
+  );
 }
 
 export function pad(n: number): Pad {
-  return { size: n, pad: true, dec: () => 'undefined', enc: (o) => `b.fill(0, ${o}, ${o} + ${n});`, zero: () => undefined as never };
+  return {
+    size: n,
+    pad: true,
+    dec: () => 'undefined',
+    enc: (o) => `b.fill(0, ${o}, ${o} + ${n});`,
+    zero: () => undefined as never,
+  };
 }
 
 /** A NUL-padded string of `n` bytes (port names, descriptions). */
@@ -140,11 +150,11 @@ function readStr(b: Buffer, o: number, n: number): string {
   let e = o;
   const lim = o + n;
   while (e < lim && b[e] !== 0) e++;
-  return b.toString("latin1", o, e);
+  return b.toString('latin1', o, e);
 }
 
 function writeStr(b: Buffer, o: number, n: number, s: string): void {
-  const w = b.write(s.slice(0, n), o, n, "latin1");
+  const w = b.write(s.slice(0, n), o, n, 'latin1');
   b.fill(0, o + w, o + n);
 }
 
@@ -161,7 +171,8 @@ export function derived<V>(inner: Fixed<number>, derive: (value: V, total: numbe
 }
 
 /** The total encoded size of the record being written. */
-export const totalLen = (inner: Fixed<number> = u16): Derived => derived(inner, (_v: unknown, total) => total);
+export const totalLen = (inner: Fixed<number> = u16): Derived =>
+  derived(inner, (_v: unknown, total) => total);
 
 // ---- records --------------------------------------------------------------------------------------
 
@@ -325,7 +336,8 @@ export function arrayOf<T>(r: Record_<T>): Tail<T[]> {
   const n = r.fixedSize;
   return {
     decode(b, start, end) {
-      if ((end - start) % n !== 0) throw badLen(`${r.name}[]: ${end - start} bytes is not a multiple of ${n}`);
+      if ((end - start) % n !== 0)
+        throw badLen(`${r.name}[]: ${end - start} bytes is not a multiple of ${n}`);
       const out: T[] = [];
       for (let p = start; p < end; p += n) out.push(r.decode(b, p, p + n));
       cursor.pos = end;
@@ -343,7 +355,11 @@ export function arrayOf<T>(r: Record_<T>): Tail<T[]> {
  * A list of variable-size records, each starting with a length field at `lenOffset` (its own total
  * size), running to the end of the enclosing record.
  */
-export function listOf<T>(r: Record_<T>, lenOffset: number, err: (detail: string) => OfpDecodeError = badLen): Tail<T[]> {
+export function listOf<T>(
+  r: Record_<T>,
+  lenOffset: number,
+  err: (detail: string) => OfpDecodeError = badLen,
+): Tail<T[]> {
   return {
     decode(b, start, end) {
       const out: T[] = [];
@@ -351,7 +367,8 @@ export function listOf<T>(r: Record_<T>, lenOffset: number, err: (detail: string
       while (p < end) {
         if (end - p < lenOffset + 2) throw err(`${r.name}: ${end - p} bytes left, too short for a length`);
         const len = (b[p + lenOffset]! << 8) | b[p + lenOffset + 1]!;
-        if (len < r.fixedSize || p + len > end) throw err(`${r.name}: bad length ${len} with ${end - p} bytes left`);
+        if (len < r.fixedSize || p + len > end)
+          throw err(`${r.name}: bad length ${len} with ${end - p} bytes left`);
         out.push(r.decode(b, p, p + len));
         p += len;
       }

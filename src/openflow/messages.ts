@@ -8,7 +8,23 @@
 import { OFPT } from './constants.js';
 import { actionsSize, actionsToEnd, decodeActions, encodeActions, type OfpAction } from './actions.js';
 import { badLen } from './decode-error.js';
-import { arrayOf, cursor, derived, mac, pad, record, rest, u8, u16, u32, u64, type Infer, type Record_, type Spec, type Tail } from './layout.js';
+import {
+  arrayOf,
+  cursor,
+  derived,
+  mac,
+  pad,
+  record,
+  rest,
+  u8,
+  u16,
+  u32,
+  u64,
+  type Infer,
+  type Record_,
+  type Spec,
+  type Tail,
+} from './layout.js';
 import { packetQueues, type OfpPacketQueue } from './queues.js';
 import { statsReplyBody, statsRequestBody, type StatsReplyBodies, type StatsRequestBodies } from './stats.js';
 import { match, ofpPhyPort, phyPort } from './structs.js';
@@ -102,12 +118,21 @@ type StatsOf<K extends number, Bodies> = {
 
 export type StatsRequest = StatsOf<typeof OFPT.STATS_REQUEST, StatsRequestBodies>;
 export type StatsReply = StatsOf<typeof OFPT.STATS_REPLY, StatsReplyBodies>;
-export type QueueGetConfigReply = { type: typeof OFPT.QUEUE_GET_CONFIG_REPLY; xid: number; port: number; queues: OfpPacketQueue[] };
+export type QueueGetConfigReply = {
+  type: typeof OFPT.QUEUE_GET_CONFIG_REPLY;
+  xid: number;
+  port: number;
+  queues: OfpPacketQueue[];
+};
 
 type Special = typeof OFPT.STATS_REQUEST | typeof OFPT.STATS_REPLY | typeof OFPT.QUEUE_GET_CONFIG_REPLY;
 
 /** Any OpenFlow 1.0 message, tagged by `type`. */
-export type OfpMessage = { [K in Exclude<keyof Specs, Special>]: Plain<K> }[Exclude<keyof Specs, Special>] | StatsRequest | StatsReply | QueueGetConfigReply;
+export type OfpMessage =
+  | { [K in Exclude<keyof Specs, Special>]: Plain<K> }[Exclude<keyof Specs, Special>]
+  | StatsRequest
+  | StatsReply
+  | QueueGetConfigReply;
 
 /** The message whose `type` is K. */
 export type MessageOf<K extends OfpMessage['type']> = Extract<OfpMessage, { type: K }>;

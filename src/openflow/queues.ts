@@ -6,7 +6,8 @@ import { OFPQT } from './constants.js';
 import { badLen } from './decode-error.js';
 import { cursor, listOf, pad, record, totalLen, u32, type Tail } from './layout.js';
 
-export type OfpQueueProperty = { property: typeof OFPQT.MIN_RATE; rate: number } | { property: number; data: Buffer };
+export type OfpQueueProperty =
+  { property: typeof OFPQT.MIN_RATE; rate: number } | { property: number; data: Buffer };
 
 const PROP_HEADER = 8;
 const MIN_RATE_LEN = 16;

@@ -7,7 +7,22 @@
 import { OFPBRC, OFPET, OFPST } from './constants.js';
 import { OfpDecodeError, badLen } from './decode-error.js';
 import { actionsToEnd } from './actions.js';
-import { arrayOf, cursor, listOf, pad, record, rest, totalLen, u8, u16, u32, u64, type Infer, type Record_, type Tail } from './layout.js';
+import {
+  arrayOf,
+  cursor,
+  listOf,
+  pad,
+  record,
+  rest,
+  totalLen,
+  u8,
+  u16,
+  u32,
+  u64,
+  type Infer,
+  type Record_,
+  type Tail,
+} from './layout.js';
 import {
   match,
   ofpAggregateStats,

@@ -53,7 +53,11 @@ describe('codec vectors', () => {
 
   it('decodes a stats request with the body for its type', () => {
     const req = hex('0110 0014 00000009 0004 0000 0003 000000000000');
-    expect(decodeMessage(req)).toMatchObject({ type: OFPT.STATS_REQUEST, stats_type: OFPST.PORT, body: { port_no: 3 } });
+    expect(decodeMessage(req)).toMatchObject({
+      type: OFPT.STATS_REQUEST,
+      stats_type: OFPST.PORT,
+      body: { port_no: 3 },
+    });
   });
 
   it('keeps HELLO bodies and versions of any version', () => {
@@ -72,9 +76,24 @@ describe('codec vectors', () => {
     ['a FEATURES_REQUEST with a body', '0105 000c 00000001 00000000', OFPET.BAD_REQUEST, OFPBRC.BAD_LEN],
     ['a short SET_CONFIG', '0109 000a 00000001 0000', OFPET.BAD_REQUEST, OFPBRC.BAD_LEN],
     ['an unknown stats type', '0110 000c 00000001 0007 0000', OFPET.BAD_REQUEST, OFPBRC.BAD_STAT],
-    ['a DESC stats request with a body', '0110 0010 00000001 0000 0000 00000000', OFPET.BAD_REQUEST, OFPBRC.BAD_LEN],
-    ['a short flow stats request', '0110 0010 00000001 0001 0000 00000000', OFPET.BAD_REQUEST, OFPBRC.BAD_LEN],
-    ['a port stats reply not a multiple of 104', '0111 0014 00000001 0004 0000 0000000000000000', OFPET.BAD_REQUEST, OFPBRC.BAD_LEN],
+    [
+      'a DESC stats request with a body',
+      '0110 0010 00000001 0000 0000 00000000',
+      OFPET.BAD_REQUEST,
+      OFPBRC.BAD_LEN,
+    ],
+    [
+      'a short flow stats request',
+      '0110 0010 00000001 0001 0000 00000000',
+      OFPET.BAD_REQUEST,
+      OFPBRC.BAD_LEN,
+    ],
+    [
+      'a port stats reply not a multiple of 104',
+      '0111 0014 00000001 0004 0000 0000000000000000',
+      OFPET.BAD_REQUEST,
+      OFPBRC.BAD_LEN,
+    ],
   ])('rejects %s with the spec error', (_what, h, type, code) => {
     expect(decodeError(hex(h))).toEqual([type, code]);
   });
@@ -103,7 +122,10 @@ describe('codec vectors', () => {
 
   it('accepts a packet-out whose actions_len leaves the rest as data, and rejects one that overruns', () => {
     const ok = hex('010d 0020 00000001 ffffffff 0001 0008 0000 0008 fffb 0000 aabbccdd aabbccdd');
-    expect(decodeMessage(ok)).toMatchObject({ actions: [{ type: OFPAT.OUTPUT, port: 0xfffb }], data: hex('aabbccdd aabbccdd') });
+    expect(decodeMessage(ok)).toMatchObject({
+      actions: [{ type: OFPAT.OUTPUT, port: 0xfffb }],
+      data: hex('aabbccdd aabbccdd'),
+    });
     expect(encodeMessage(decodeMessage(ok)).equals(ok)).toBe(true);
     const over = hex('010d 0018 00000001 ffffffff 0001 0010 0000 0008 fffb 0000');
     expect(decodeError(over)).toEqual([OFPET.BAD_REQUEST, OFPBRC.BAD_LEN]);

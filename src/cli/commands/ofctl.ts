@@ -4,11 +4,12 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { ofpPrintCommand } from './ofctl/ofp-print.js';
-import { parseFlowCommand } from './ofctl/parse-flow.js';
+import { parseFlowCommand, parseFlowsCommand } from './ofctl/parse-flow.js';
 
 export const ofctlCommand: CommandModule = {
   command: 'ofctl <subcommand>',
   describe: 'OpenFlow 1.0 tools in the manner of ovs-ofctl (ofp-print, parse-flow, …)',
-  builder: (y: Argv) => y.command(ofpPrintCommand).command(parseFlowCommand).demandCommand(1),
+  builder: (y: Argv) =>
+    y.command(ofpPrintCommand).command(parseFlowCommand).command(parseFlowsCommand).demandCommand(1),
   handler: () => undefined,
 };

@@ -1,0 +1,264 @@
+/*
+ * The answer to every OpenFlow 1.0 message a controller may send, as the 1.0.0 spec and Open vSwitch
+ * (where clients rely on its departures from the spec: clients.md) define it.
+ *
+ * handleMessage() runs one decoded message to completion: when it returns (or its promise settles)
+ * the message is fully in effect, which is what BARRIER relies on — the caller processes a
+ * connection's messages strictly one after another. Refusals are DatapathError / OfpDecodeError
+ * carrying the OpenFlow error; the caller (handleRaw) answers them with OFPT_ERROR echoing the whole
+ * offending message.
+ */
+import {
+  OFPBRC,
+  OFPC,
+  OFPC_FRAG,
+  OFPET,
+  OFPFC,
+  OFPP,
+  OFPPC,
+  OFPPMFC,
+  OFPQOFC,
+  OFPQT,
+  OFPST,
+  OFPT,
+  OFP_MAX_MSG_LEN,
+  OFP_NO_BUFFER,
+} from '../openflow/constants.js';
+import { decodeMessage } from '../openflow/codec.js';
+import { OfpDecodeError } from '../openflow/decode-error.js';
+import type { MessageOf, OfpMessage, StatsReply, StatsRequest } from '../openflow/messages.js';
+import { ofpFlowStats } from '../openflow/stats.js';
+import { DatapathError } from '../datapath/errors.js';
+import type { Bridge } from './bridge.js';
+import type { OfConn } from './ofconn.js';
+import { N_BUFFERS } from './packet-buffers.js';
+import { splitEntries } from './stats-split.js';
+import type { OfpQueueProperty } from '../openflow/queues.js';
+
+/** Capabilities ofdp implements (no STP, no IP reassembly). */
+export const CAPABILITIES =
+  OFPC.FLOW_STATS | OFPC.TABLE_STATS | OFPC.PORT_STATS | OFPC.QUEUE_STATS | OFPC.ARP_MATCH_IP;
+/** Every OpenFlow 1.0 action (bit i set for OFPAT value i). */
+export const ACTIONS_BITMAP = (1 << 12) - 1;
+
+/** Error data: the whole offending message, capped so the error fits in one message. */
+const MAX_ERROR_DATA = OFP_MAX_MSG_LEN - 12;
+
+export function sendError(conn: OfConn, xid: number, type: number, code: number, raw: Buffer): void {
+  conn.send({
+    type: OFPT.ERROR,
+    xid,
+    version: 1,
+    err_type: type,
+    code,
+    data: raw.subarray(0, MAX_ERROR_DATA),
+  });
+}
+
+/**
+ * Decodes and handles one framed message from `conn`; answers malformed or refused messages with
+ * OFPT_ERROR. Never throws for anything the peer sent.
+ */
+export async function handleRaw(bridge: Bridge, conn: OfConn, raw: Buffer): Promise<void> {
+  const xid = raw.length >= 8 ? raw.readUInt32BE(4) : 0;
+  let msg: OfpMessage;
+  try {
+    msg = decodeMessage(raw);
+  } catch (e) {
+    if (e instanceof OfpDecodeError) return sendError(conn, xid, e.errorType, e.errorCode, raw);
+    throw e;
+  }
+  try {
+    await handleMessage(bridge, conn, msg);
+  } catch (e) {
+    if (e instanceof DatapathError || e instanceof OfpDecodeError)
+      return sendError(conn, xid, e.errorType, e.errorCode, raw);
+    throw e;
+  }
+}
+
+function reply(conn: OfConn, msg: OfpMessage): void {
+  conn.send(msg);
+}
+
+export async function handleMessage(bridge: Bridge, conn: OfConn, m: OfpMessage): Promise<void> {
+  switch (m.type) {
+    case OFPT.HELLO:
+      return;
+    case OFPT.ECHO_REQUEST:
+      return reply(conn, { type: OFPT.ECHO_REPLY, xid: m.xid, data: m.data });
+    case OFPT.ECHO_REPLY:
+    case OFPT.ERROR:
+      return;
+    case OFPT.VENDOR:
+      throw new DatapathError(OFPET.BAD_REQUEST, OFPBRC.BAD_VENDOR, `vendor 0x${m.vendor.toString(16)}`);
+    case OFPT.FEATURES_REQUEST:
+      return reply(conn, {
+        type: OFPT.FEATURES_REPLY,
+        xid: m.xid,
+        datapath_id: bridge.datapathId,
+        n_buffers: N_BUFFERS,
+        n_tables: 1,
+        capabilities: CAPABILITIES,
+        actions: ACTIONS_BITMAP,
+        ports: bridge.phyPorts(),
+      });
+    case OFPT.GET_CONFIG_REQUEST:
+      return reply(conn, {
+        type: OFPT.GET_CONFIG_REPLY,
+        xid: m.xid,
+        flags: bridge.fragFlags,
+        miss_send_len: conn.missSendLen,
+      });
+    case OFPT.SET_CONFIG:
+      return setConfig(bridge, conn, m);
+    case OFPT.PACKET_OUT:
+      return packetOut(bridge, conn, m);
+    case OFPT.FLOW_MOD:
+      return flowMod(bridge, conn, m);
+    case OFPT.PORT_MOD:
+      return portMod(bridge, m);
+    case OFPT.STATS_REQUEST:
+      return stats(bridge, conn, m);
+    case OFPT.BARRIER_REQUEST:
+      return reply(conn, { type: OFPT.BARRIER_REPLY, xid: m.xid });
+    case OFPT.QUEUE_GET_CONFIG_REQUEST:
+      return queueGetConfig(bridge, conn, m);
+    default:
+      // Messages only a switch sends (replies, async messages) are not requests.
+      throw new DatapathError(OFPET.BAD_REQUEST, OFPBRC.BAD_TYPE, `message type ${m.type} from a controller`);
+  }
+}
+
+function setConfig(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.SET_CONFIG>): void {
+  const frag = m.flags & OFPC_FRAG.MASK;
+  // Reassembly is not implemented; like Open vSwitch, keep the old mode silently (ovs-ofctl set-frags
+  // reads the mode back and reports the failure itself).
+  if (frag === OFPC_FRAG.NORMAL || frag === OFPC_FRAG.DROP) {
+    bridge.fragFlags = frag;
+    bridge.dp.setFragMode(frag === OFPC_FRAG.DROP ? 'drop' : 'normal');
+  }
+  conn.missSendLen = m.miss_send_len;
+  bridge.updateMissPolicy();
+}
+
+function packetOut(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.PACKET_OUT>): void {
+  const inPort = m.in_port;
+  bridge.dp.validateActions(m.actions);
+  let frame: Buffer = m.data;
+  let from = inPort;
+  if (m.buffer_id !== OFP_NO_BUFFER) {
+    const b = conn.buffers.take(m.buffer_id);
+    frame = b.frame;
+    if (inPort === OFPP.NONE) from = b.inPort;
+  }
+  bridge.dp.execute(frame, from, m.actions);
+}
+
+function flowMod(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.FLOW_MOD>): void {
+  const isDelete = m.command === OFPFC.DELETE || m.command === OFPFC.DELETE_STRICT;
+  if (!isDelete) bridge.dp.validateActions(m.actions);
+  bridge.dp.flowMod(m);
+  // buffer_id means nothing on deletes (os-ken sends 0 there and must get no error: clients.md §5).
+  if (isDelete || m.buffer_id === OFP_NO_BUFFER) return;
+  const b = conn.buffers.take(m.buffer_id);
+  bridge.dp.execute(b.frame, b.inPort, m.actions);
+}
+
+async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Promise<void> {
+  const port = bridge.ports.get(m.port_no);
+  if (!port) throw new DatapathError(OFPET.PORT_MOD_FAILED, OFPPMFC.BAD_PORT, `no port ${m.port_no}`);
+  if (port.netdev.getEtherAddr() !== m.hw_addr)
+    throw new DatapathError(OFPET.PORT_MOD_FAILED, OFPPMFC.BAD_HW_ADDR, `port ${m.port_no} hw_addr mismatch`);
+  const mask = m.mask;
+  port.config = (port.config & ~mask) | (m.config & mask);
+  if (mask & OFPPC.PORT_DOWN) {
+    const down = (m.config & OFPPC.PORT_DOWN) !== 0;
+    try {
+      await port.netdev.setFlags({ up: !down });
+    } catch {
+      // A device that cannot change its admin state keeps reporting the state it has.
+    }
+  }
+  if (m.advertise !== 0) {
+    try {
+      await port.netdev.setAdvertisements(m.advertise);
+    } catch {
+      // Open vSwitch ignores devices that cannot change what they advertise, and so do we.
+    }
+  }
+  bridge.dp.setPortConfig(m.port_no, bridge.describe(port).config);
+  bridge.portChanged(m.port_no);
+}
+
+function queueGetConfig(
+  bridge: Bridge,
+  conn: OfConn,
+  m: MessageOf<typeof OFPT.QUEUE_GET_CONFIG_REQUEST>,
+): void {
+  if (!bridge.ports.has(m.port))
+    throw new DatapathError(OFPET.QUEUE_OP_FAILED, OFPQOFC.BAD_PORT, `no port ${m.port}`);
+  const queues = (bridge.queues.get(m.port) ?? []).map((q) => ({
+    queue_id: q.queueId,
+    properties: (q.minRate === undefined
+      ? []
+      : [{ property: OFPQT.MIN_RATE, rate: q.minRate }]) as OfpQueueProperty[],
+  }));
+  reply(conn, { type: OFPT.QUEUE_GET_CONFIG_REPLY, xid: m.xid, port: m.port, queues });
+}
+
+function stats(bridge: Bridge, conn: OfConn, m: StatsRequest): void {
+  const send = (r: Omit<StatsReply, 'type' | 'xid' | 'flags'> & { flags?: number }) =>
+    reply(conn, { type: OFPT.STATS_REPLY, xid: m.xid, flags: 0, ...r } as StatsReply);
+  const dp = bridge.dp;
+  switch (m.stats_type) {
+    case OFPST.DESC:
+      return send({
+        stats_type: OFPST.DESC,
+        body: {
+          mfr_desc: 'ofdp',
+          hw_desc: 'ofdp OpenFlow 1.0 software switch',
+          sw_desc: bridge.swDesc,
+          serial_num: 'None',
+          dp_desc: bridge.name,
+        },
+      });
+    case OFPST.FLOW: {
+      const entries =
+        m.body.table_id === 0 || m.body.table_id === 0xff ? dp.flowStats(m.body.match, m.body.out_port) : [];
+      for (const part of splitEntries(entries, (e) => ofpFlowStats.size(e)))
+        send({ stats_type: OFPST.FLOW, flags: part.flags, body: part.body });
+      return;
+    }
+    case OFPST.AGGREGATE: {
+      const agg =
+        m.body.table_id === 0 || m.body.table_id === 0xff
+          ? dp.aggregateStats(m.body.match, m.body.out_port)
+          : { packet_count: 0n, byte_count: 0n, flow_count: 0 };
+      return send({ stats_type: OFPST.AGGREGATE, body: agg });
+    }
+    case OFPST.TABLE:
+      return send({ stats_type: OFPST.TABLE, body: dp.tableStats() });
+    case OFPST.PORT: {
+      for (const part of splitEntries(dp.portStats(m.body.port_no), () => 104))
+        send({ stats_type: OFPST.PORT, flags: part.flags, body: part.body });
+      return;
+    }
+    case OFPST.QUEUE: {
+      for (const part of splitEntries(dp.queueStats(m.body.port_no, m.body.queue_id), () => 32))
+        send({ stats_type: OFPST.QUEUE, flags: part.flags, body: part.body });
+      return;
+    }
+    case OFPST.PORT_DESC: {
+      for (const part of splitEntries(bridge.phyPorts(), () => 48))
+        send({ stats_type: OFPST.PORT_DESC, flags: part.flags, body: part.body });
+      return;
+    }
+    case OFPST.VENDOR:
+      throw new DatapathError(
+        OFPET.BAD_REQUEST,
+        OFPBRC.BAD_VENDOR,
+        `vendor stats 0x${m.body.vendor.toString(16)}`,
+      );
+  }
+}
