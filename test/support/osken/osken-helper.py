@@ -3,9 +3,12 @@
 Reads one JSON request on stdin and writes one JSON answer on stdout, so a test
 pays the interpreter start-up once per batch of hundreds of messages:
 
-  request: {"parse": ["<hex>", ...], "build": [<spec>, ...]}
+  request: {"parse": ["<hex>", ...], "build": [<spec>, ...], "constants": true}
   answer:  {"parse": [{"ok": <view>} | {"error": "..."}, ...],
-            "build": [{"ok": "<hex>"} | {"error": "..."}, ...]}
+            "build": [{"ok": "<hex>"} | {"error": "..."}, ...],
+            "constants": {"OFPT_HELLO": 0, ...}}
+
+constants: every upper-case integer constant of os_ken.ofproto.ofproto_v1_0.
 
 parse: each message goes through os_ken.ofproto.ofproto_parser.msg(), the
 entry point os-ken's controller uses, with a stand-in datapath. msg() swallows
@@ -21,7 +24,8 @@ datapath as their first argument; the xid is set before serialize().
 
 A view is os-ken's decoded object, walked generically: {"cls": class name,
 header fields for messages, then every attribute os-ken's own stringify
-machinery reports}. os-ken's own converters render addresses (MACs as
+machinery reports}; a match also carries os-ken's nw_src_mask/nw_dst_mask
+queries. os-ken's own converters render addresses (MACs as
 "aa:bb:..", match IPs as dotted quads), bytes become hex, and integers
 beyond 2**53 become decimal strings so JavaScript's JSON.parse keeps them exact.
 """
@@ -82,10 +86,13 @@ def view(v):
     if isinstance(v, dict):
         return {str(k): view(x) for k, x in v.items()}
     if isinstance(v, ofproto_v1_0_parser.OFPMatch):
-        # os-ken's own rendering: MACs and IPs as text.
+        # os-ken's own rendering: MACs and IPs as text; plus the prefix
+        # lengths its match API derives from the wildcards.
         fields = v.to_jsondict()['OFPMatch']
         out = {'cls': 'OFPMatch'}
         out.update({k: view(x) for k, x in fields.items()})
+        out['nw_src_mask'] = v['nw_src_mask']
+        out['nw_dst_mask'] = v['nw_dst_mask']
         return out
     if isinstance(v, stringify.StringifyMixin):
         out = {'cls': type(v).__name__}
@@ -157,6 +164,10 @@ def main():
         'parse': [parse(h) for h in request.get('parse', [])],
         'build': [build(s) for s in request.get('build', [])],
     }
+    if request.get('constants'):
+        answer['constants'] = {
+            k: v for k, v in vars(ofproto_v1_0).items()
+            if k.isupper() and isinstance(v, int) and not isinstance(v, bool)}
     json.dump(answer, sys.stdout)
 
 

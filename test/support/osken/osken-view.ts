@@ -9,6 +9,7 @@
  */
 import { OFPAT, OFPQT, OFPST, OFPT } from '../../../src/openflow/constants.js';
 import type { OfpAction } from '../../../src/openflow/actions.js';
+import { nwDstPrefixLen, nwSrcPrefixLen } from '../../../src/openflow/match.js';
 import type { OfpMessage } from '../../../src/openflow/messages.js';
 import type { OfpPacketQueue, OfpQueueProperty } from '../../../src/openflow/queues.js';
 import type { OfpMatch, OfpPhyPort } from '../../../src/openflow/structs.js';
@@ -21,7 +22,10 @@ export function u64View(v: bigint): number | string {
 }
 
 export function macText(mac: number): string {
-  return mac.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+  return mac
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?!$)/g, '$1:');
 }
 
 export function ipText(ip: number): string {
@@ -52,6 +56,9 @@ export function matchView(m: OfpMatch): OskenView {
     nw_dst: ipText(m.nw_dst),
     tp_src: m.tp_src,
     tp_dst: m.tp_dst,
+    // os-ken's match['nw_src_mask'] against ofdp's reading of the same wildcard counts (any count >= 32 is /0).
+    nw_src_mask: nwSrcPrefixLen(m.wildcards),
+    nw_dst_mask: nwDstPrefixLen(m.wildcards),
   };
 }
 
@@ -101,11 +108,19 @@ function phyPortView(p: OfpPhyPort): OskenView {
   };
 }
 
+/** An action's length on the wire, from the OpenFlow 1.0 spec's struct sizes. */
+function actionLen(a: OfpAction): number {
+  if (a.type === OFPAT.VENDOR) return 8 + Math.ceil(a.body.length / 8) * 8;
+  return a.type === OFPAT.ENQUEUE || a.type === OFPAT.SET_DL_SRC || a.type === OFPAT.SET_DL_DST ? 16 : 8;
+}
+
+/** ofp_flow_stats is 88 bytes before its actions. */
+const FLOW_STATS_LEN = 88;
+
 function flowStatsView(f: OfpFlowStats): OskenView {
-  const actionsLen = f.actions.reduce((n, a) => n + (a.type === OFPAT.VENDOR ? 8 + a.body.length : a.type === OFPAT.ENQUEUE || a.type === OFPAT.SET_DL_SRC || a.type === OFPAT.SET_DL_DST ? 16 : 8), 0);
   return {
     cls: 'OFPFlowStats',
-    length: 88 + actionsLen,
+    length: f.actions.reduce((n, a) => n + actionLen(a), FLOW_STATS_LEN),
     table_id: f.table_id,
     match: matchView(f.match),
     duration_sec: f.duration_sec,
@@ -123,7 +138,8 @@ function flowStatsView(f: OfpFlowStats): OskenView {
 function queuePropertyView(p: OfpQueueProperty): OskenView {
   if ('rate' in p) return { cls: 'OFPQueuePropMinRate', property: OFPQT.MIN_RATE, len: 16, rate: p.rate };
   // os-ken knows one other property, OFPQT_NONE, which carries nothing (its length is the 8-byte header).
-  if (p.property === OFPQT.NONE && p.data.length === 0) return { cls: 'OFPQueuePropNone', property: OFPQT.NONE, len: 8 };
+  if (p.property === OFPQT.NONE && p.data.length === 0)
+    return { cls: 'OFPQueuePropNone', property: OFPQT.NONE, len: 8 };
   throw new Error(`os-ken has no class for queue property ${p.property}`);
 }
 
@@ -145,7 +161,14 @@ function statsReplyView(m: Extract<OfpMessage, { type: typeof OFPT.STATS_REPLY }
       return {
         cls: 'OFPAggregateStatsReply',
         ...head,
-        body: [{ cls: 'OFPAggregateStats', packet_count: u64View(m.body.packet_count), byte_count: u64View(m.body.byte_count), flow_count: m.body.flow_count }],
+        body: [
+          {
+            cls: 'OFPAggregateStats',
+            packet_count: u64View(m.body.packet_count),
+            byte_count: u64View(m.body.byte_count),
+            flow_count: m.body.flow_count,
+          },
+        ],
       };
     case OFPST.TABLE:
       return {
@@ -187,7 +210,14 @@ function statsReplyView(m: Extract<OfpMessage, { type: typeof OFPT.STATS_REPLY }
       };
     case OFPST.VENDOR:
       // os-ken keeps the vendor id inside specific_data (everything after the stats header).
-      return { cls: 'OFPVendorStatsReply', ...head, body: { cls: 'OFPVendorStats', specific_data: hex(Buffer.concat([u32Bytes(m.body.vendor), m.body.data])) } };
+      return {
+        cls: 'OFPVendorStatsReply',
+        ...head,
+        body: {
+          cls: 'OFPVendorStats',
+          specific_data: hex(Buffer.concat([u32Bytes(m.body.vendor), m.body.data])),
+        },
+      };
     case OFPST.PORT_DESC:
       throw new Error('os-ken has no OF1.0 class for stats type 13 (OFPST_PORT_DESC)');
   }
@@ -275,5 +305,12 @@ function bodyView(m: OfpMessage): OskenView {
 /** os-ken's view of `m` after parsing its `length` encoded bytes. */
 export function oskenViewOf(m: OfpMessage, length: number): OskenView {
   const { cls, ...body } = bodyView(m);
-  return { cls, version: 'version' in m ? m.version : 1, msg_type: m.type, msg_len: length, xid: m.xid, ...body };
+  return {
+    cls,
+    version: 'version' in m ? m.version : 1,
+    msg_type: m.type,
+    msg_len: length,
+    xid: m.xid,
+    ...body,
+  };
 }

@@ -15,10 +15,21 @@ const HELPER = fileURLToPath(new URL('./osken-helper.py', import.meta.url));
 
 /** Why os-ken cannot be used here, or undefined when it can. */
 export function oskenMissingReason(): string | undefined {
-  const r = spawnSync(OSKEN_PYTHON, ['-c', 'import os_ken.ofproto.ofproto_v1_0_parser'], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(OSKEN_PYTHON, ['-c', 'import os_ken.ofproto.ofproto_v1_0_parser'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.error) return `${OSKEN_PYTHON} cannot run (${r.error.message})`;
-  if (r.status !== 0) return `${OSKEN_PYTHON} cannot import os_ken (install python3-os-ken): ${r.stderr.trim().split('\n').pop() ?? ''}`;
+  if (r.status !== 0)
+    return `${OSKEN_PYTHON} cannot import os_ken (install python3-os-ken): ${r.stderr.trim().split('\n').pop() ?? ''}`;
   return undefined;
+}
+
+/** oskenMissingReason(), announced loudly when set: test files skip their os-ken suites on it. */
+export function oskenSkipReason(): string | undefined {
+  const r = oskenMissingReason();
+  if (r) console.warn(`\n*** SKIPPING os-ken cross-check tests: ${r} ***\n`);
+  return r;
 }
 
 /** os-ken's decoded message, walked into plain JSON by osken-helper.py. */
@@ -36,15 +47,19 @@ export type OskenArg = number | bigint | string | null | { hex: string } | Osken
 
 /** JSON with bigints written as plain integers (Python's json reads them exactly). */
 function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `\u0000big${x}` : x)).replace(/"\\u0000big(\d+)"/g, '$1');
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `\u0000big${x}` : x)).replace(
+    /"\\u0000big(\d+)"/g,
+    '$1',
+  );
 }
 
 interface Answer {
   parse: OskenResult<OskenView>[];
   build: OskenResult<string>[];
+  constants?: Record<string, number>;
 }
 
-function run(request: { parse?: string[]; build?: OskenSpec[] }): Answer {
+function run(request: { parse?: string[]; build?: OskenSpec[]; constants?: boolean }): Answer {
   const r = spawnSync(OSKEN_PYTHON, [HELPER], {
     input: toJson(request),
     encoding: 'utf8',
@@ -64,4 +79,9 @@ export function oskenParse(messages: readonly Buffer[]): OskenResult<OskenView>[
 /** Builds and serializes each spec with os-ken; the result is the message's bytes as hex. */
 export function oskenBuild(specs: readonly OskenSpec[]): OskenResult<string>[] {
   return run({ build: [...specs] }).build;
+}
+
+/** Every integer constant os-ken's ofproto_v1_0 module defines, by name (OFPT_HELLO, OFPFW_ALL, ...). */
+export function oskenConstants(): Record<string, number> {
+  return run({ constants: true }).constants!;
 }
