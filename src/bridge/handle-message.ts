@@ -9,6 +9,7 @@
  * offending message.
  */
 import {
+  OFPAT,
   OFPBRC,
   OFPC,
   OFPC_FRAG,
@@ -161,8 +162,9 @@ function flowMod(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.FLOW_MOD
   bridge.dp.flowMod(m);
   // buffer_id means nothing on deletes (os-ken sends 0 there and must get no error: clients.md §5).
   if (isDelete || m.buffer_id === OFP_NO_BUFFER) return;
+  // The buffered packet goes through the table, so the new flow counts it (as in Open vSwitch).
   const b = conn.buffers.take(m.buffer_id);
-  bridge.dp.execute(b.frame, b.inPort, m.actions);
+  bridge.dp.execute(b.frame, b.inPort, [{ type: OFPAT.OUTPUT, port: OFPP.TABLE, max_len: 0 }]);
 }
 
 async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Promise<void> {

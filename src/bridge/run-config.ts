@@ -1,0 +1,167 @@
+/*
+ * The configuration of `ofdp run`: from command-line flags and/or a JSON config file, checked in
+ * one place so that every mistake gets one clear line naming the problem.
+ *
+ * Config file (JSON), every key optional, flags override:
+ *   { "bridge": "br0", "dpid": "0000000000000001", "failMode": "secure",
+ *     "ports": ["tap:tap0", "system:veth0=5"], "controllers": ["tcp:127.0.0.1:6653"],
+ *     "listen": ["ptcp:6653"], "queues": { "1": [{ "id": 1, "minRate": 500 }] },
+ *     "rundir": "/run/ofdp", "logLevel": "info" }
+ */
+import { readFileSync } from 'node:fs';
+import type { FailMode, QueueConfig } from './bridge.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface PortSpec {
+  type: string;
+  name: string;
+  ofport?: number;
+}
+
+export interface RunConfig {
+  bridge: string;
+  dpid?: bigint;
+  failMode: FailMode;
+  ports: PortSpec[];
+  controllers: string[];
+  listen: string[];
+  queues: Map<number, QueueConfig[]>;
+  rundir: string;
+  logLevel: string;
+}
+
+const PORT_TYPES = ['system', 'tap', 'dummy', 'internal'];
+const FAIL_MODES: FailMode[] = ['standalone', 'secure', 'emergency'];
+
+/** "TYPE:NAME[=OFPORT]" (a bare NAME is a system port). */
+export function parsePortSpec(spec: string): PortSpec {
+  const m = /^(?:([a-z]+):)?([^=:\s]+)(?:=(\d+))?$/.exec(spec);
+  if (!m) throw new ConfigError(`bad port "${spec}": expected TYPE:NAME[=OFPORT]`);
+  const type = m[1] ?? 'system';
+  if (!PORT_TYPES.includes(type))
+    throw new ConfigError(`bad port "${spec}": unknown type "${type}" (use ${PORT_TYPES.join(', ')})`);
+  const name = m[2]!;
+  if (type !== 'dummy' && name.length > 15) throw new ConfigError(`bad port "${spec}": interface name longer than 15 characters`);
+  const out: PortSpec = { type, name };
+  if (m[3] !== undefined) {
+    const n = Number(m[3]);
+    if (n < 1 || n >= 0xff00) throw new ConfigError(`bad port "${spec}": port number ${n} is not between 1 and 65279`);
+    out.ofport = n;
+  }
+  return out;
+}
+
+/** A datapath id: up to 16 hex digits, optionally prefixed with 0x. */
+export function parseDpid(s: string): bigint {
+  const m = /^(?:0x)?([0-9a-fA-F]{1,16})$/.exec(s);
+  if (!m) throw new ConfigError(`bad dpid "${s}": expected up to 16 hex digits`);
+  return BigInt(`0x${m[1]}`);
+}
+
+export function parseFailMode(s: string): FailMode {
+  if (!FAIL_MODES.includes(s as FailMode)) throw new ConfigError(`bad fail mode "${s}" (use ${FAIL_MODES.join(', ')})`);
+  return s as FailMode;
+}
+
+export interface RunFlags {
+  config?: string;
+  bridge?: string;
+  dpid?: string;
+  port?: string[];
+  controller?: string[];
+  listen?: string[];
+  failMode?: string;
+  logLevel?: string;
+  rundir?: string;
+}
+
+interface FileConfig {
+  bridge?: unknown;
+  dpid?: unknown;
+  failMode?: unknown;
+  ports?: unknown;
+  controllers?: unknown;
+  listen?: unknown;
+  queues?: unknown;
+  rundir?: unknown;
+  logLevel?: unknown;
+}
+
+function strings(v: unknown, key: string, file: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ConfigError(`${file}: "${key}" must be a list of strings`);
+  return v;
+}
+
+function str(v: unknown, key: string, file: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new ConfigError(`${file}: "${key}" must be a string`);
+  return v;
+}
+
+function parseQueues(v: unknown, file: string): Map<number, QueueConfig[]> {
+  const out = new Map<number, QueueConfig[]>();
+  if (v === undefined) return out;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${file}: "queues" must map port numbers to lists`);
+  for (const [port, list] of Object.entries(v as Record<string, unknown>)) {
+    const p = Number(port);
+    if (!Number.isInteger(p) || p < 1 || p >= 0xff00) throw new ConfigError(`${file}: queues: bad port number "${port}"`);
+    if (!Array.isArray(list)) throw new ConfigError(`${file}: queues of port ${p} must be a list`);
+    out.set(
+      p,
+      list.map((q: unknown) => {
+        const o = q as { id?: unknown; minRate?: unknown };
+        if (typeof o !== 'object' || o === null || !Number.isInteger(o.id) || (o.id as number) < 0 || (o.id as number) >= 0xffffffff)
+          throw new ConfigError(`${file}: queues of port ${p}: each needs an integer "id" below 0xffffffff`);
+        if (o.minRate !== undefined && (!Number.isInteger(o.minRate) || (o.minRate as number) < 0 || (o.minRate as number) > 1000))
+          throw new ConfigError(`${file}: queue ${String(o.id)} of port ${p}: "minRate" is in tenths of a percent (0..1000)`);
+        return { queueId: o.id as number, ...(o.minRate === undefined ? {} : { minRate: o.minRate as number }) };
+      }),
+    );
+  }
+  return out;
+}
+
+/** Merges the config file (if any) and flags into a checked RunConfig. */
+export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): RunConfig {
+  let file: FileConfig = {};
+  const fname = flags.config ?? '';
+  if (flags.config) {
+    let text: string;
+    try {
+      text = readFileSync(flags.config, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`cannot read config ${flags.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    try {
+      file = JSON.parse(text) as FileConfig;
+    } catch (e) {
+      throw new ConfigError(`${flags.config}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`${flags.config}: must be a JSON object`);
+  }
+  const bridge = flags.bridge ?? str(file.bridge, 'bridge', fname) ?? 'br0';
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new ConfigError(`bad bridge name "${bridge}": 1 to 15 letters, digits, _ . -`);
+  const dpidText = flags.dpid ?? str(file.dpid, 'dpid', fname);
+  const ports = (flags.port ?? strings(file.ports, 'ports', fname) ?? []).map(parsePortSpec);
+  const seen = new Set<number>();
+  for (const p of ports) {
+    if (p.ofport === undefined) continue;
+    if (seen.has(p.ofport)) throw new ConfigError(`port number ${p.ofport} is given twice`);
+    seen.add(p.ofport);
+  }
+  return {
+    bridge,
+    ...(dpidText === undefined ? {} : { dpid: parseDpid(dpidText) }),
+    failMode: parseFailMode(flags.failMode ?? str(file.failMode, 'failMode', fname) ?? 'standalone'),
+    ports,
+    controllers: flags.controller ?? strings(file.controllers, 'controllers', fname) ?? [],
+    listen: flags.listen ?? strings(file.listen, 'listen', fname) ?? [],
+    queues: parseQueues(file.queues, fname),
+    rundir: flags.rundir ?? str(file.rundir, 'rundir', fname) ?? env.OFDP_RUNDIR ?? '/run/ofdp',
+    logLevel: flags.logLevel ?? str(file.logLevel, 'logLevel', fname) ?? 'info',
+  };
+}
