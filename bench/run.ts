@@ -13,6 +13,8 @@ const files = readdirSync(dir)
   .sort();
 for (const f of files) {
   if (only.length > 0 && !only.some((o) => f.startsWith(o))) continue;
-  const mod = (await import(pathToFileURL(join(dir, f)).href)) as { run(report: Report): Promise<void> | void };
+  const mod = (await import(pathToFileURL(join(dir, f)).href)) as {
+    run(report: Report): Promise<void> | void;
+  };
   await mod.run(report);
 }
