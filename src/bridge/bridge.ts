@@ -13,12 +13,13 @@
  * - emergency (OpenFlow 1.0 §6.3.5): on losing the last controller, the normal flow table is cleared
  *   and the emergency table takes over until a controller connects again.
  */
-import { OFPP, OFPPC, OFPPR, OFPPS, OFPR, OFPT, OFP_NO_BUFFER } from '../openflow/constants.js';
+import { OFPP, OFPPC, OFPPR, OFPPS, OFPT, OFP_NO_BUFFER } from '../openflow/constants.js';
 import type { OfpMessage } from '../openflow/messages.js';
 import type { OfpPhyPort } from '../openflow/structs.js';
 import { Datapath, type DatapathOptions, type FlowRemovedEvent, type Upcall } from '../datapath/datapath.js';
 import type { Netdev } from '../netdev/netdev.js';
-import type { OfConn } from './ofconn.js';
+import type { BridgeConn } from './ofconn.js';
+import { PacketBuffers } from './packet-buffers.js';
 
 export type FailMode = 'standalone' | 'secure' | 'emergency';
 
@@ -55,7 +56,15 @@ export class Bridge {
   readonly name: string;
   readonly dp: Datapath;
   readonly ports = new Map<number, BridgePort>();
-  readonly conns = new Set<OfConn>();
+  /**
+   * Ports whose device vanished (an interface deleted under the bridge), by device name: the number
+   * stays reserved so the device gets it back when it returns, as Open vSwitch keeps ofport numbers.
+   */
+  readonly vanished = new Map<string, number>();
+  /** Called after a port's device vanished and the port was removed. */
+  onPortVanished: (name: string, portNo: number) => void = () => undefined;
+  /** Negotiated connections, with their packet buffers. */
+  readonly conns = new Map<BridgeConn, PacketBuffers>();
   readonly failMode: FailMode;
   readonly queues: Map<number, QueueConfig[]>;
   readonly swDesc: string;
@@ -85,7 +94,8 @@ export class Bridge {
 
   /** Adds a port; `portNo` as requested or the lowest free number. Returns the number. */
   addPort(netdev: Netdev, portNo?: number): number {
-    const no = portNo ?? this.freePortNo();
+    const no = portNo ?? this.vanished.get(netdev.name) ?? this.freePortNo();
+    this.vanished.delete(netdev.name);
     if (this.ports.has(no)) throw new RangeError(`port number ${no} is already in use on ${this.name}`);
     const port: BridgePort = {
       portNo: no,
@@ -119,7 +129,8 @@ export class Bridge {
   }
 
   private freePortNo(): number {
-    for (let n = 1; n < OFPP.MAX; n++) if (!this.ports.has(n)) return n;
+    const reserved = new Set(this.vanished.values());
+    for (let n = 1; n < OFPP.MAX; n++) if (!this.ports.has(n) && !reserved.has(n)) return n;
     throw new RangeError(`${this.name} has no free port numbers`);
   }
 
@@ -145,6 +156,13 @@ export class Bridge {
   portChanged(portNo: number): void {
     const port = this.ports.get(portNo);
     if (!port) return;
+    if (!port.netdev.exists()) {
+      this.removePort(portNo);
+      this.vanished.set(port.netdev.name, portNo);
+      port.netdev.close().catch(() => undefined);
+      this.onPortVanished(port.netdev.name, portNo);
+      return;
+    }
     const now = this.describe(port);
     const was = port.last;
     if (samePort(was, now)) return;
@@ -161,9 +179,10 @@ export class Bridge {
   // ---- connections ---------------------------------------------------------------------------------
 
   /** Registers a connection that has negotiated OpenFlow 1.0. */
-  connect(conn: OfConn): void {
-    this.conns.add(conn);
-    if (conn.primary) {
+  connect(conn: BridgeConn): void {
+    if (this.conns.has(conn)) return;
+    this.conns.set(conn, new PacketBuffers(this.now));
+    if (conn.role === 'primary') {
       this.primaryCount++;
       this.hadController = true;
       if (this.failMode === 'emergency' && this.dp.emergencyMode) this.dp.setEmergencyMode(false);
@@ -171,10 +190,12 @@ export class Bridge {
     this.updateMissPolicy();
   }
 
-  disconnect(conn: OfConn): void {
-    if (!this.conns.delete(conn)) return;
-    conn.buffers.clear();
-    if (conn.primary) {
+  disconnect(conn: BridgeConn): void {
+    const buffers = this.conns.get(conn);
+    if (!buffers) return;
+    buffers.clear();
+    this.conns.delete(conn);
+    if (conn.role === 'primary') {
       this.primaryCount--;
       if (this.primaryCount === 0 && this.failMode === 'emergency' && this.hadController) {
         this.dp.deleteAllNormalFlows();
@@ -187,7 +208,7 @@ export class Bridge {
   /** Call when a connection's miss_send_len changed (SET_CONFIG). */
   updateMissPolicy(): void {
     let wanted = false;
-    for (const c of this.conns) if (c.wantsAsync) wanted = true;
+    for (const c of this.conns.keys()) if (c.receivesAsync) wanted = true;
     if (wanted && (this.primaryCount > 0 || this.failMode !== 'standalone'))
       this.dp.setMissPolicy('controller');
     else if (this.primaryCount === 0 && this.failMode === 'standalone') this.dp.setMissPolicy('normal');
@@ -200,21 +221,20 @@ export class Bridge {
 
   /** Sends an asynchronous message to every connection that wants them. */
   sendAsync(msg: OfpMessage): void {
-    for (const c of this.conns) if (c.wantsAsync) c.send(msg);
+    for (const c of this.conns.keys()) if (c.receivesAsync) c.send(msg);
   }
 
   // ---- datapath events -----------------------------------------------------------------------------
 
   private upcall(u: Upcall): void {
-    for (const c of this.conns) {
-      if (!c.wantsAsync) continue;
-      if ((c.transport.queuedBytes ?? 0) > MAX_QUEUED_BYTES) continue;
+    for (const [c, buffers] of this.conns) {
+      if (!c.receivesAsync) continue;
+      if (c.queuedBytes > MAX_QUEUED_BYTES) continue;
       const maxLen = u.maxLen ?? c.missSendLen;
-      if (u.reason === OFPR.NO_MATCH && maxLen === 0 && !c.primary) continue;
       let bufferId = OFP_NO_BUFFER;
       let data = u.frame;
       if (maxLen !== 0xffff) {
-        bufferId = c.buffers.save(u.frame, u.inPort);
+        bufferId = buffers.save(u.frame, u.inPort);
         if (bufferId !== OFP_NO_BUFFER && u.frame.length > maxLen) data = u.frame.subarray(0, maxLen);
       }
       c.send({
@@ -245,7 +265,7 @@ export class Bridge {
   async close(): Promise<void> {
     this.closed = true;
     if (this.expiryTimer) clearInterval(this.expiryTimer);
-    for (const c of [...this.conns]) this.disconnect(c);
+    for (const c of [...this.conns.keys()]) this.disconnect(c);
     for (const p of [...this.ports.values()]) {
       p.unsubscribe();
       this.ports.delete(p.portNo);
@@ -257,6 +277,13 @@ export class Bridge {
   /** Current time in ms (the bridge's clock). */
   clock(): number {
     return this.now();
+  }
+
+  /** The packet buffers of a connection (throws for one that is not connected). */
+  buffersOf(conn: BridgeConn): PacketBuffers {
+    const b = this.conns.get(conn);
+    if (!b) throw new Error(`${this.name}: connection is not registered`);
+    return b;
   }
 }
 

@@ -5,7 +5,7 @@
  * handleMessage() runs one decoded message to completion: when it returns (or its promise settles)
  * the message is fully in effect, which is what BARRIER relies on — the caller processes a
  * connection's messages strictly one after another. Refusals are DatapathError / OfpDecodeError
- * carrying the OpenFlow error; the caller (handleRaw) answers them with OFPT_ERROR echoing the whole
+ * carrying the OpenFlow error; handleRequest answers them with OFPT_ERROR echoing the whole
  * offending message.
  */
 import {
@@ -31,7 +31,7 @@ import type { MessageOf, OfpMessage, StatsReply, StatsRequest } from '../openflo
 import { ofpFlowStats } from '../openflow/stats.js';
 import { DatapathError } from '../datapath/errors.js';
 import type { Bridge } from './bridge.js';
-import type { OfConn } from './ofconn.js';
+import type { BridgeConn } from './ofconn.js';
 import { N_BUFFERS } from './packet-buffers.js';
 import { splitEntries } from './stats-split.js';
 import type { OfpQueueProperty } from '../openflow/queues.js';
@@ -45,7 +45,7 @@ export const ACTIONS_BITMAP = (1 << 12) - 1;
 /** Error data: the whole offending message, capped so the error fits in one message. */
 const MAX_ERROR_DATA = OFP_MAX_MSG_LEN - 12;
 
-export function sendError(conn: OfConn, xid: number, type: number, code: number, raw: Buffer): void {
+export function sendError(conn: BridgeConn, xid: number, type: number, code: number, raw: Buffer): void {
   conn.send({
     type: OFPT.ERROR,
     xid,
@@ -60,7 +60,7 @@ export function sendError(conn: OfConn, xid: number, type: number, code: number,
  * Decodes and handles one framed message from `conn`; answers malformed or refused messages with
  * OFPT_ERROR. Never throws for anything the peer sent.
  */
-export async function handleRaw(bridge: Bridge, conn: OfConn, raw: Buffer): Promise<void> {
+export async function handleRaw(bridge: Bridge, conn: BridgeConn, raw: Buffer): Promise<void> {
   const xid = raw.length >= 8 ? raw.readUInt32BE(4) : 0;
   let msg: OfpMessage;
   try {
@@ -69,20 +69,37 @@ export async function handleRaw(bridge: Bridge, conn: OfConn, raw: Buffer): Prom
     if (e instanceof OfpDecodeError) return sendError(conn, xid, e.errorType, e.errorCode, raw);
     throw e;
   }
-  try {
-    await handleMessage(bridge, conn, msg);
-  } catch (e) {
+  await handleRequest(bridge, conn, msg, raw);
+}
+
+/**
+ * Handles one decoded message (`raw` is its bytes, echoed in errors). Returns a promise only when
+ * the message needs asynchronous work (a device change); otherwise it is complete on return.
+ */
+export function handleRequest(
+  bridge: Bridge,
+  conn: BridgeConn,
+  msg: OfpMessage,
+  raw: Buffer,
+): Promise<void> | void {
+  const fail = (e: unknown): void => {
     if (e instanceof DatapathError || e instanceof OfpDecodeError)
-      return sendError(conn, xid, e.errorType, e.errorCode, raw);
+      return sendError(conn, msg.xid, e.errorType, e.errorCode, raw);
     throw e;
+  };
+  try {
+    const r = handleMessage(bridge, conn, msg);
+    if (r) return r.catch(fail);
+  } catch (e) {
+    fail(e);
   }
 }
 
-function reply(conn: OfConn, msg: OfpMessage): void {
+function reply(conn: BridgeConn, msg: OfpMessage): void {
   conn.send(msg);
 }
 
-export async function handleMessage(bridge: Bridge, conn: OfConn, m: OfpMessage): Promise<void> {
+export function handleMessage(bridge: Bridge, conn: BridgeConn, m: OfpMessage): Promise<void> | void {
   switch (m.type) {
     case OFPT.HELLO:
       return;
@@ -94,6 +111,7 @@ export async function handleMessage(bridge: Bridge, conn: OfConn, m: OfpMessage)
     case OFPT.VENDOR:
       throw new DatapathError(OFPET.BAD_REQUEST, OFPBRC.BAD_VENDOR, `vendor 0x${m.vendor.toString(16)}`);
     case OFPT.FEATURES_REQUEST:
+      conn.markEstablished?.();
       return reply(conn, {
         type: OFPT.FEATURES_REPLY,
         xid: m.xid,
@@ -131,7 +149,7 @@ export async function handleMessage(bridge: Bridge, conn: OfConn, m: OfpMessage)
   }
 }
 
-function setConfig(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.SET_CONFIG>): void {
+function setConfig(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.SET_CONFIG>): void {
   const frag = m.flags & OFPC_FRAG.MASK;
   // Reassembly is not implemented; like Open vSwitch, keep the old mode silently (ovs-ofctl set-frags
   // reads the mode back and reports the failure itself).
@@ -143,27 +161,27 @@ function setConfig(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.SET_CO
   bridge.updateMissPolicy();
 }
 
-function packetOut(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.PACKET_OUT>): void {
+function packetOut(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.PACKET_OUT>): void {
   const inPort = m.in_port;
   bridge.dp.validateActions(m.actions);
   let frame: Buffer = m.data;
   let from = inPort;
   if (m.buffer_id !== OFP_NO_BUFFER) {
-    const b = conn.buffers.take(m.buffer_id);
+    const b = bridge.buffersOf(conn).take(m.buffer_id);
     frame = b.frame;
     if (inPort === OFPP.NONE) from = b.inPort;
   }
   bridge.dp.execute(frame, from, m.actions);
 }
 
-function flowMod(bridge: Bridge, conn: OfConn, m: MessageOf<typeof OFPT.FLOW_MOD>): void {
+function flowMod(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.FLOW_MOD>): void {
   const isDelete = m.command === OFPFC.DELETE || m.command === OFPFC.DELETE_STRICT;
   if (!isDelete) bridge.dp.validateActions(m.actions);
   bridge.dp.flowMod(m);
   // buffer_id means nothing on deletes (os-ken sends 0 there and must get no error: clients.md §5).
   if (isDelete || m.buffer_id === OFP_NO_BUFFER) return;
   // The buffered packet goes through the table, so the new flow counts it (as in Open vSwitch).
-  const b = conn.buffers.take(m.buffer_id);
+  const b = bridge.buffersOf(conn).take(m.buffer_id);
   bridge.dp.execute(b.frame, b.inPort, [{ type: OFPAT.OUTPUT, port: OFPP.TABLE, max_len: 0 }]);
 }
 
@@ -195,7 +213,7 @@ async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Prom
 
 function queueGetConfig(
   bridge: Bridge,
-  conn: OfConn,
+  conn: BridgeConn,
   m: MessageOf<typeof OFPT.QUEUE_GET_CONFIG_REQUEST>,
 ): void {
   if (!bridge.ports.has(m.port))
@@ -209,7 +227,7 @@ function queueGetConfig(
   reply(conn, { type: OFPT.QUEUE_GET_CONFIG_REPLY, xid: m.xid, port: m.port, queues });
 }
 
-function stats(bridge: Bridge, conn: OfConn, m: StatsRequest): void {
+function stats(bridge: Bridge, conn: BridgeConn, m: StatsRequest): void {
   const send = (r: Omit<StatsReply, 'type' | 'xid' | 'flags'> & { flags?: number }) =>
     reply(conn, { type: OFPT.STATS_REPLY, xid: m.xid, flags: 0, ...r } as StatsReply);
   const dp = bridge.dp;

@@ -31,6 +31,8 @@ export interface RunConfig {
   queues: Map<number, QueueConfig[]>;
   rundir: string;
   logLevel: string;
+  /** Create the LOCAL port (an internal tap named after the bridge). Default true. */
+  local?: boolean;
 }
 
 const PORT_TYPES = ['system', 'tap', 'dummy', 'internal'];
@@ -44,11 +46,13 @@ export function parsePortSpec(spec: string): PortSpec {
   if (!PORT_TYPES.includes(type))
     throw new ConfigError(`bad port "${spec}": unknown type "${type}" (use ${PORT_TYPES.join(', ')})`);
   const name = m[2]!;
-  if (type !== 'dummy' && name.length > 15) throw new ConfigError(`bad port "${spec}": interface name longer than 15 characters`);
+  if (type !== 'dummy' && name.length > 15)
+    throw new ConfigError(`bad port "${spec}": interface name longer than 15 characters`);
   const out: PortSpec = { type, name };
   if (m[3] !== undefined) {
     const n = Number(m[3]);
-    if (n < 1 || n >= 0xff00) throw new ConfigError(`bad port "${spec}": port number ${n} is not between 1 and 65279`);
+    if (n < 1 || n >= 0xff00)
+      throw new ConfigError(`bad port "${spec}": port number ${n} is not between 1 and 65279`);
     out.ofport = n;
   }
   return out;
@@ -62,7 +66,8 @@ export function parseDpid(s: string): bigint {
 }
 
 export function parseFailMode(s: string): FailMode {
-  if (!FAIL_MODES.includes(s as FailMode)) throw new ConfigError(`bad fail mode "${s}" (use ${FAIL_MODES.join(', ')})`);
+  if (!FAIL_MODES.includes(s as FailMode))
+    throw new ConfigError(`bad fail mode "${s}" (use ${FAIL_MODES.join(', ')})`);
   return s as FailMode;
 }
 
@@ -92,7 +97,8 @@ interface FileConfig {
 
 function strings(v: unknown, key: string, file: string): string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ConfigError(`${file}: "${key}" must be a list of strings`);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+    throw new ConfigError(`${file}: "${key}" must be a list of strings`);
   return v;
 }
 
@@ -105,20 +111,36 @@ function str(v: unknown, key: string, file: string): string | undefined {
 function parseQueues(v: unknown, file: string): Map<number, QueueConfig[]> {
   const out = new Map<number, QueueConfig[]>();
   if (v === undefined) return out;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${file}: "queues" must map port numbers to lists`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new ConfigError(`${file}: "queues" must map port numbers to lists`);
   for (const [port, list] of Object.entries(v as Record<string, unknown>)) {
     const p = Number(port);
-    if (!Number.isInteger(p) || p < 1 || p >= 0xff00) throw new ConfigError(`${file}: queues: bad port number "${port}"`);
+    if (!Number.isInteger(p) || p < 1 || p >= 0xff00)
+      throw new ConfigError(`${file}: queues: bad port number "${port}"`);
     if (!Array.isArray(list)) throw new ConfigError(`${file}: queues of port ${p} must be a list`);
     out.set(
       p,
       list.map((q: unknown) => {
         const o = q as { id?: unknown; minRate?: unknown };
-        if (typeof o !== 'object' || o === null || !Number.isInteger(o.id) || (o.id as number) < 0 || (o.id as number) >= 0xffffffff)
+        if (
+          typeof o !== 'object' ||
+          o === null ||
+          !Number.isInteger(o.id) ||
+          (o.id as number) < 0 ||
+          (o.id as number) >= 0xffffffff
+        )
           throw new ConfigError(`${file}: queues of port ${p}: each needs an integer "id" below 0xffffffff`);
-        if (o.minRate !== undefined && (!Number.isInteger(o.minRate) || (o.minRate as number) < 0 || (o.minRate as number) > 1000))
-          throw new ConfigError(`${file}: queue ${String(o.id)} of port ${p}: "minRate" is in tenths of a percent (0..1000)`);
-        return { queueId: o.id as number, ...(o.minRate === undefined ? {} : { minRate: o.minRate as number }) };
+        if (
+          o.minRate !== undefined &&
+          (!Number.isInteger(o.minRate) || (o.minRate as number) < 0 || (o.minRate as number) > 1000)
+        )
+          throw new ConfigError(
+            `${file}: queue ${String(o.id)} of port ${p}: "minRate" is in tenths of a percent (0..1000)`,
+          );
+        return {
+          queueId: o.id as number,
+          ...(o.minRate === undefined ? {} : { minRate: o.minRate as number }),
+        };
       }),
     );
   }
@@ -134,17 +156,21 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     try {
       text = readFileSync(flags.config, 'utf8');
     } catch (e) {
-      throw new ConfigError(`cannot read config ${flags.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ConfigError(
+        `cannot read config ${flags.config}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     try {
       file = JSON.parse(text) as FileConfig;
     } catch (e) {
       throw new ConfigError(`${flags.config}: not valid JSON (${(e as Error).message})`);
     }
-    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`${flags.config}: must be a JSON object`);
+    if (typeof file !== 'object' || file === null || Array.isArray(file))
+      throw new ConfigError(`${flags.config}: must be a JSON object`);
   }
   const bridge = flags.bridge ?? str(file.bridge, 'bridge', fname) ?? 'br0';
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge)) throw new ConfigError(`bad bridge name "${bridge}": 1 to 15 letters, digits, _ . -`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge))
+    throw new ConfigError(`bad bridge name "${bridge}": 1 to 15 letters, digits, _ . -`);
   const dpidText = flags.dpid ?? str(file.dpid, 'dpid', fname);
   const ports = (flags.port ?? strings(file.ports, 'ports', fname) ?? []).map(parsePortSpec);
   const seen = new Set<number>();

@@ -4,11 +4,9 @@
  */
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
+import { UsageError } from './usage-error.js';
 
-/** Thrown by a command for a problem with what the user asked: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export async function main(argv: string[]): Promise<void> {
   const cli = yargs(argv)

@@ -46,6 +46,7 @@ export class DummyDevice implements NetdevDevice {
   private readonly sent: Buffer[] = [];
   private readonly sentWaiters: (() => void)[] = [];
   private closed = false;
+  private gone = false;
   /** Where transmitted frames go instead of the sent list (the pstream feature, dummy-pstream.ts). */
   private transmitHook: ((frame: Buffer) => void) | undefined;
   readonly stats: NetdevStats = {
@@ -126,6 +127,9 @@ export class DummyDevice implements NetdevDevice {
   getCarrier(): boolean {
     return this.carrier && this.flags.up;
   }
+  exists(): boolean {
+    return !this.gone;
+  }
   getStats(): NetdevStats {
     return { ...this.stats };
   }
@@ -202,6 +206,12 @@ export class DummyDevice implements NetdevDevice {
    */
   setTransmitHook(hook: ((frame: Buffer) => void) | undefined): void {
     this.transmitHook = hook;
+  }
+
+  /** Makes the device disappear, as a deleted interface does (exists() turns false). */
+  vanish(): void {
+    this.gone = true;
+    this.changed();
   }
 
   setCarrier(carrier: boolean): void {

@@ -51,6 +51,9 @@ export class Netdev {
   getCarrier(): boolean {
     return this.dev.getCarrier();
   }
+  exists(): boolean {
+    return this.dev.exists?.() ?? true;
+  }
   async setEtherAddr(mac: number): Promise<void> {
     if (!this.dev.setEtherAddr) unsupported(this.dev, 'set its MAC address');
     await this.dev.setEtherAddr(mac);
@@ -75,7 +78,13 @@ export class Netdev {
   }
   /** Counters, or undefined when the device keeps none (OpenFlow then reports all-ones). */
   getStats(): NetdevStats | undefined {
-    return this.dev.getStats?.();
+    try {
+      return this.dev.getStats?.();
+    } catch (e) {
+      // A device that vanished has no counters any more; the bridge is told through onChange.
+      if (e instanceof NetdevError && e.errno === 'ENODEV') return undefined;
+      throw e;
+    }
   }
   getFeatures(): NetdevFeatures {
     return this.dev.getFeatures?.() ?? NO_FEATURES;

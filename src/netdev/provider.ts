@@ -101,6 +101,11 @@ export interface NetdevDevice {
   onChange(cb: () => void): () => void;
   /** Whether the link has carrier. */
   getCarrier(): boolean;
+  /**
+   * False once the device has disappeared from the system (an interface deleted under the switch);
+   * the change is announced through onChange. May be left out by devices that cannot vanish.
+   */
+  exists?(): boolean;
 
   setEtherAddr?(mac: number): Promise<void>;
   getMtu?(): number;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { handleRaw } from '../../src/bridge/handle-message.js';
-import { OfConn } from '../../src/bridge/ofconn.js';
+import { LocalConn } from '../../src/bridge/ofconn.js';
 import { DummyDevice } from '../../src/netdev/dummy.js';
 import { Netdev } from '../../src/netdev/netdev.js';
 import { decodeMessage, encodeMessage } from '../../src/openflow/codec.js';
@@ -26,9 +26,9 @@ import type { MessageOf, OfpMessage } from '../../src/openflow/messages.js';
 import type { OfpAction } from '../../src/openflow/actions.js';
 
 /** A connection whose sent messages are recorded (re-decoded from bytes, as a peer would see them). */
-function conn(primary: boolean): { c: OfConn; got: OfpMessage[] } {
+function conn(primary: boolean): { c: LocalConn; got: OfpMessage[] } {
   const got: OfpMessage[] = [];
-  const c = new OfConn({ send: (m) => got.push(decodeMessage(encodeMessage(m))) }, primary, () => clock.now);
+  const c = new LocalConn((m) => got.push(decodeMessage(encodeMessage(m))), primary ? 'primary' : 'service');
   return { c, got };
 }
 
@@ -64,7 +64,7 @@ function flowMod(
   };
 }
 
-const send = (b: Bridge, c: OfConn, m: OfpMessage) => handleRaw(b, c, encodeMessage(m));
+const send = (b: Bridge, c: LocalConn, m: OfpMessage) => handleRaw(b, c, encodeMessage(m));
 
 describe('Bridge', () => {
   let bridge: Bridge;
@@ -326,5 +326,35 @@ describe('fail modes', () => {
     a.receive(frame('02:00:00:00:00:0b', '02:00:00:00:00:0a'));
     a.drainReceived();
     expect([b.takeSent().length, x.takeSent().length]).toEqual([0, 1]);
+  });
+});
+
+describe('vanishing devices', () => {
+  it('turns a vanished device into PORT_STATUS DELETE and gives its number back when it returns', async () => {
+    const bridge = new Bridge({ name: 'br3', now: () => clock.now });
+    const a = new DummyDevice('a');
+    const b = new DummyDevice('b');
+    bridge.addPort(new Netdev(a));
+    bridge.addPort(new Netdev(b));
+    const { c, got } = conn(true);
+    bridge.connect(c);
+    b.vanish();
+    expect(got).toMatchObject([
+      { type: OFPT.PORT_STATUS, reason: OFPPR.DELETE, desc: { port_no: 2, name: 'b' } },
+    ]);
+    expect(bridge.ports.has(2)).toBe(false);
+    // Another device does not take the reserved number; the returning one gets it back.
+    expect(bridge.addPort(new Netdev(new DummyDevice('c')))).toBe(3);
+    expect(bridge.addPort(new Netdev(new DummyDevice('b')))).toBe(2);
+    expect(
+      got.slice(1).map((m) => (m.type === OFPT.PORT_STATUS ? [m.reason, m.desc.port_no] : m.type)),
+    ).toEqual([
+      [OFPPR.ADD, 3],
+      [OFPPR.ADD, 2],
+    ]);
+    // Frames still flow between the ports that remain.
+    a.receive(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:0a'));
+    a.drainReceived();
+    expect(got.at(-1)).toMatchObject({ type: OFPT.PACKET_IN, in_port: 1 });
   });
 });

@@ -58,6 +58,10 @@ export abstract class LinuxDevice implements NetdevDevice {
     return l;
   }
 
+  exists(): boolean {
+    return this.monitor.link(this.ifindex) !== undefined;
+  }
+
   getIfindex(): number {
     return this.ifindex;
   }

@@ -1,0 +1,41 @@
+/*
+ * Joins a bridge to its connection manager: negotiated connections become bridge connections, their
+ * messages are handled strictly in order (a message that needs asynchronous work holds back the ones
+ * behind it, so BARRIER_REPLY always follows the completion of everything before it), and the count
+ * of connected controllers drives the fail mode.
+ */
+import type { ConnectionManager, OfConnection } from '../connmgr/index.js';
+import type { Bridge } from './bridge.js';
+import { handleRequest } from './handle-message.js';
+
+export function attachConnections(bridge: Bridge, mgr: ConnectionManager, onBug: (e: unknown) => void): void {
+  /** Connections with a message in progress: later messages wait behind it. */
+  const pending = new Map<OfConnection, Promise<void>>();
+  mgr.on('up', (conn) => bridge.connect(conn));
+  mgr.on('down', (conn) => {
+    pending.delete(conn);
+    bridge.disconnect(conn);
+  });
+  mgr.on('message', (conn, msg, raw) => {
+    const run = (): Promise<void> | void => handleRequest(bridge, conn, msg, raw);
+    const before = pending.get(conn);
+    let p: Promise<void> | void;
+    try {
+      p = before ? before.then(run) : run();
+    } catch (e) {
+      onBug(e);
+      conn.close();
+      return;
+    }
+    if (!p) return;
+    const tracked = p.catch((e: unknown) => {
+      onBug(e);
+      conn.close();
+    });
+    pending.set(conn, tracked);
+    void tracked.then(() => {
+      if (pending.get(conn) === tracked) pending.delete(conn);
+    });
+  });
+  mgr.on('primaries', () => bridge.updateMissPolicy());
+}

@@ -1,0 +1,137 @@
+/*
+ * `ofdp run` as users run it: the compiled CLI (built by `npm test` before vitest) with dummy ports,
+ * driven by the real ovs-ofctl over the .mgmt socket and a ptcp: listener.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+const BIN = join(import.meta.dirname, '../../bin/ofdp.js');
+const haveOfctl = spawnSync('ovs-ofctl', ['--version']).status === 0;
+if (!haveOfctl) console.warn('*** SKIPPING ofdp run tests: ovs-ofctl is not installed (scripts/install-test-deps.sh) ***');
+
+function ofdp(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync('node', [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
+}
+
+function ofctl(...args: string[]) {
+  return spawnSync('ovs-ofctl', ['-O', 'OpenFlow10', '-t', '10', ...args], { encoding: 'utf8' });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('ofdp run: bad flags and config', () => {
+  it.each([
+    [['run', '--port', 'bogus:x'], /unknown type "bogus"/],
+    [['run', '--port', 'dummy:a=70000'], /port number 70000/],
+    [['run', '--dpid', 'xyz'], /bad dpid "xyz"/],
+    [['run', '--fail-mode', 'open'], /bad fail mode "open"/],
+    [['run', '--controller', 'tcp:'], /controller|target|tcp:/],
+    [['run', '--listen', 'ptcp:99999'], /99999/],
+    [['run', '--config', '/nonexistent/ofdp.json'], /cannot read config/],
+    [['run', '--frobnicate'], /Unknown argument/],
+  ])('%j gives one error line and exit code 2', (args, pattern) => {
+    const r = ofdp(args as string[], { OFDP_RUNDIR: mkdtempSync(join(tmpdir(), 'ofdp-cli-')) });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(pattern);
+    expect(lines.at(-1)).toMatch(/^ofdp: /);
+  });
+
+  it('names the key that is wrong in a config file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ofdp-cli-'));
+    const f = join(dir, 'c.json');
+    writeFileSync(f, JSON.stringify({ ports: 'dummy:a' }));
+    const r = ofdp(['run', '--config', f], { OFDP_RUNDIR: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/"ports" must be a list of strings/);
+    rmSync(dir, { recursive: true });
+  });
+});
+
+describe.skipIf(!haveOfctl)('ofdp run with ovs-ofctl', () => {
+  let child: ChildProcess;
+  let rundir: string;
+  let port: number;
+  let mgmt: string;
+  let tcp: string;
+
+  beforeAll(async () => {
+    rundir = mkdtempSync(join(tmpdir(), 'ofdp-run-'));
+    port = await freePort();
+    mgmt = `unix:${join(rundir, 'brt.mgmt')}`;
+    tcp = `tcp:127.0.0.1:${port}`;
+    child = spawn('node', [BIN, 'run', '--bridge', 'brt', '--dpid', '0xabc', '--port', 'dummy:d1', '--port', 'dummy:d2=5', '--listen', `ptcp:${port}`, '--no-local', '--fail-mode', 'secure'], {
+      env: { ...process.env, OFDP_RUNDIR: rundir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    // Ready when the start-up line (which names the listeners) is logged.
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('listening on')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`ofdp run exited ${code}: ${err}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    rmSync(rundir, { recursive: true, force: true });
+  });
+
+  it('answers ovs-ofctl show on the .mgmt socket with its ports and dpid', () => {
+    const r = ofctl('show', mgmt);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('dpid:0000000000000abc');
+    expect(r.stdout).toContain('n_tables:1, n_buffers:256');
+    expect(r.stdout).toMatch(/^ 1\(d1\): addr:/m);
+    expect(r.stdout).toMatch(/^ 5\(d2\): addr:/m);
+  });
+
+  it('installs, lists and deletes flows over ptcp', () => {
+    expect(ofctl('add-flow', tcp, 'priority=300,tcp,nw_src=10.0.0.0/24,tp_dst=80 actions=mod_tp_dst:8080,output:5').status).toBe(0);
+    const dump = ofctl('dump-flows', tcp);
+    expect(dump.stdout).toMatch(/priority=300,tcp,nw_src=10\.0\.0\.0\/24,tp_dst=80 actions=mod_tp_dst:8080,output:5/);
+    expect(ofctl('dump-aggregate', tcp).stdout).toMatch(/flow_count=1/);
+    expect(ofctl('del-flows', tcp).status).toBe(0);
+    expect(ofctl('dump-aggregate', tcp).stdout).toMatch(/flow_count=0/);
+  });
+
+  it('reports an overlap error to ovs-ofctl before the barrier reply', () => {
+    expect(ofctl('add-flow', tcp, 'priority=7,ip actions=drop').status).toBe(0);
+    const r = ofctl('add-flow', tcp, 'priority=7,ip,nw_src=1.2.3.4 check_overlap actions=drop');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('OFPFMFC_OVERLAP');
+    ofctl('del-flows', tcp);
+  });
+
+  it('answers probe, ping, dump-desc, dump-tables, dump-ports-desc and queue-stats', () => {
+    expect(ofctl('probe', tcp).status).toBe(0);
+    expect(ofctl('ping', tcp, '16').stdout).toMatch(/16 bytes from/);
+    expect(ofctl('dump-desc', tcp).stdout).toMatch(/DP Description: brt/);
+    expect(ofctl('dump-tables', tcp).stdout).toMatch(/table 0/);
+    expect(ofctl('dump-ports-desc', tcp).stdout).toMatch(/5\(d2\)/);
+    expect(ofctl('queue-stats', tcp).status).toBe(0);
+  });
+
+  it('stops cleanly on SIGTERM and removes its .mgmt socket', async () => {
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+    expect(ofctl('show', mgmt).status).not.toBe(0);
+  });
+});
