@@ -1,0 +1,228 @@
+/*
+ * One OpenFlow 1.0 connection on top of a byte stream: framing, HELLO negotiation, echo, the
+ * inactivity probe, decode errors, and coalesced sending. It knows nothing of sockets (see
+ * byte-stream.ts) and nothing of what messages mean; the bridge receives decoded messages.
+ *
+ * Life cycle: 'hello' → 'open' → 'closed'.
+ *  - Our HELLO is written the moment the channel is built (Open vSwitch does not wait for the peer).
+ *  - The peer's first message must be a HELLO (any version; see hello.ts for the rule). A failed
+ *    negotiation is answered with HELLO_FAILED in the peer's version and closes; anything else first
+ *    closes too ("received message while expecting hello", as OVS).
+ *  - Once open, 'open' is emitted, then every later message in arrival order as ('message', msg, raw),
+ *    synchronously from the stream's 'data' event. Messages pipelined in the HELLO's segment follow
+ *    'open' in the same tick, so a listener attached during 'open' sees all of them.
+ *  - 'close' is emitted exactly once, with the reason.
+ *
+ * Handled here and never emitted: ECHO_REQUEST (answered with the same version, xid and payload,
+ * whatever the version, as OVS), ECHO_REPLY (only feeds the probe), a repeated HELLO (ignored).
+ * OFPT_ERROR from the peer is emitted like any message.
+ *
+ * Malformed input: a message that fails to decode (OfpDecodeError, which includes BAD_VERSION for a
+ * non-1.0 message after negotiation) is answered with OFPT_ERROR carrying the error's type/code, the
+ * message's xid and the whole message (capped to fit 65535 bytes); the connection lives on. A header
+ * length below 8 makes the stream unsplittable: the channel closes ('framing').
+ *
+ * `raw` is a view of the received bytes, valid for as long as the receiver keeps it (Node does not
+ * reuse socket chunks); it is what the bridge echoes in its own errors (see replyError).
+ *
+ * Backpressure: `queuedBytes` counts bytes accepted by send() but not yet taken by the kernel. The
+ * bridge should stop sending packet-ins to a connection whose queue is large (and wait for 'drain')
+ * rather than buffer without bound; replies to requests are always sent.
+ *
+ * An exception thrown by a 'message' listener is a bridge bug: the channel closes with reason
+ * 'internal' (carrying the error) rather than leaving the framer half-way through a segment.
+ */
+import { EventEmitter } from 'node:events';
+import { decodeMessage } from '../codec.js';
+import { OFPT } from '../constants.js';
+import { OfpDecodeError } from '../decode-error.js';
+import { OfpFramer, OfpFramingError } from '../framer.js';
+import type { OfpMessage } from '../messages.js';
+import type { ByteStream } from './byte-stream.js';
+import { realClock, type Clock } from './clock.js';
+import { encodeErrorReply } from './error-reply.js';
+import {
+  encodeHelloFailed,
+  encodeOurHello,
+  parsePeerHello,
+  peerAccepts10,
+  type PeerVersions,
+} from './hello.js';
+import { InactivityProbe } from './inactivity-probe.js';
+import { OutputQueue } from './output-queue.js';
+
+export const DEFAULT_PROBE_INTERVAL_MS = 5000;
+
+export type ChannelState = 'hello' | 'open' | 'closed';
+
+/** Why a channel closed. */
+export type ChannelCloseReason =
+  | 'eof' // the peer closed the stream
+  | 'error' // the stream reported an error
+  | 'hello-failed' // no common version (we sent HELLO_FAILED)
+  | 'no-hello' // the peer's first message was not a HELLO
+  | 'framing' // a header length below 8
+  | 'inactivity' // the probe went unanswered
+  | 'local' // close() was called
+  | 'internal'; // a bug: a listener or the decoder threw something unexpected
+
+export interface ChannelEvents {
+  open: [];
+  message: [msg: OfpMessage, raw: Buffer];
+  close: [reason: ChannelCloseReason, error?: Error];
+  drain: [];
+}
+
+export interface ChannelOptions {
+  clock?: Clock;
+  /** Inactivity probe interval in ms (default 5000); 0 disables the probe. */
+  probeIntervalMs?: number;
+}
+
+export class OfpChannel extends EventEmitter<ChannelEvents> {
+  private stateValue: ChannelState = 'hello';
+  private readonly framer = new OfpFramer();
+  private readonly out: OutputQueue;
+  private readonly probe: InactivityProbe;
+  private peerValue: PeerVersions | undefined;
+  private readonly onMessage = (raw: Buffer): void => this.handle(raw);
+
+  constructor(
+    private readonly stream: ByteStream,
+    options: ChannelOptions = {},
+  ) {
+    super();
+    this.out = new OutputQueue(stream);
+    const clock = options.clock ?? realClock;
+    this.probe = new InactivityProbe(clock, options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, {
+      probe: () => {
+        // Before negotiation there is nothing to probe with; the deadline still applies.
+        if (this.stateValue === 'open') this.send({ type: OFPT.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
+      },
+      expire: () => this.shutdown('inactivity', undefined, true),
+    });
+    stream.on('data', (chunk) => this.receive(chunk));
+    stream.on('close', () => this.shutdown('eof'));
+    stream.on('error', (err) => this.shutdown('error', err, true));
+    stream.on('drain', () => {
+      if (this.stateValue !== 'closed') this.emit('drain');
+    });
+    this.out.pushRaw(encodeOurHello());
+  }
+
+  get state(): ChannelState {
+    return this.stateValue;
+  }
+
+  /** What the peer's HELLO offered (undefined until it arrived). */
+  get peerVersions(): PeerVersions | undefined {
+    return this.peerValue;
+  }
+
+  /** Bytes accepted for sending but not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.out.pending + (this.stream.writableLength ?? 0);
+  }
+
+  /**
+   * Sends a message (coalesced with others sent in the same tick). Ignored once closed. Throws
+   * RangeError if the message would exceed 65535 bytes (nothing is sent then).
+   */
+  send(msg: OfpMessage): void {
+    this.out.pushMessage(msg);
+  }
+
+  /** Sends already-encoded bytes (one or more whole messages). `buf` must not be reused. */
+  sendRaw(buf: Buffer): void {
+    this.out.pushRaw(buf);
+  }
+
+  /**
+   * Answers the request `raw` with OFPT_ERROR (type, code): the request's xid, and the whole request
+   * as data (capped so the error fits in 65535 bytes).
+   */
+  replyError(errType: number, code: number, raw: Buffer): void {
+    this.out.pushRaw(encodeErrorReply(errType, code, raw.readUInt32BE(4), raw));
+  }
+
+  /** Flushes what is queued and closes the stream. */
+  close(): void {
+    this.shutdown('local');
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.stateValue === 'closed') return;
+    this.probe.received();
+    try {
+      this.framer.push(chunk, this.onMessage);
+    } catch (err) {
+      if (err instanceof OfpFramingError) this.shutdown('framing', err);
+      else if (err instanceof ChannelInternalError) this.shutdown('internal', err.cause as Error);
+      else this.shutdown('internal', err as Error);
+    }
+  }
+
+  private handle(raw: Buffer): void {
+    if (this.stateValue === 'closed') return;
+    if (this.stateValue === 'hello') return this.negotiate(raw);
+    const type = raw[1]!;
+    if (type === OFPT.ECHO_REQUEST) {
+      const reply = Buffer.from(raw);
+      reply[1] = OFPT.ECHO_REPLY;
+      this.out.pushRaw(reply);
+      return;
+    }
+    if (type === OFPT.ECHO_REPLY || type === OFPT.HELLO) return;
+    let msg: OfpMessage;
+    try {
+      msg = decodeMessage(raw);
+    } catch (err) {
+      if (err instanceof OfpDecodeError) return this.replyError(err.errorType, err.errorCode, raw);
+      throw new ChannelInternalError(err);
+    }
+    try {
+      this.emit('message', msg, raw);
+    } catch (err) {
+      throw new ChannelInternalError(err);
+    }
+  }
+
+  private negotiate(raw: Buffer): void {
+    if (raw[1] !== OFPT.HELLO) return this.shutdown('no-hello');
+    const peer = parsePeerHello(raw);
+    this.peerValue = peer;
+    if (!peerAccepts10(peer)) {
+      this.out.pushRaw(encodeHelloFailed(peer));
+      return this.shutdown('hello-failed');
+    }
+    this.stateValue = 'open';
+    try {
+      this.emit('open');
+    } catch (err) {
+      throw new ChannelInternalError(err);
+    }
+  }
+
+  private shutdown(reason: ChannelCloseReason, error?: Error, abrupt = false): void {
+    if (this.stateValue === 'closed') return;
+    this.stateValue = 'closed';
+    this.probe.stop();
+    if (abrupt) {
+      this.out.close();
+      if (this.stream.destroy) this.stream.destroy();
+      else this.stream.end();
+    } else {
+      this.out.flush();
+      this.out.close();
+      this.stream.end();
+    }
+    this.emit('close', reason, error);
+  }
+}
+
+/** Carries an unexpected exception out of the framer's callback. */
+class ChannelInternalError extends Error {
+  constructor(cause: unknown) {
+    super('internal error', { cause });
+  }
+}

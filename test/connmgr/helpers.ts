@@ -1,0 +1,151 @@
+/*
+ * Helpers for socket tests: a raw OpenFlow peer that reads whole messages as they arrive, a free
+ * TCP port, running the Open vSwitch tools, and unique temporary paths.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionManager, ConnectionManagerEvents } from '../../src/connmgr/index.js';
+import { OfpFramer } from '../../src/openflow/framer.js';
+
+let counter = 0;
+
+/** A fresh private directory for sockets and keys (remove it in afterAll). */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), `ofdp-connmgr-${process.pid}-${counter++}-`));
+}
+
+/** A port that was free a moment ago (for tools that cannot report the port they bound). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** One end of an OpenFlow connection, driven byte by byte by a test. */
+export class RawPeer {
+  private readonly framer = new OfpFramer();
+  private readonly queue: Buffer[] = [];
+  private waiters: ((m: Buffer | undefined) => void)[] = [];
+  closed = false;
+  readonly closedPromise: Promise<void>;
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (chunk) =>
+      this.framer.push(chunk, (m) => {
+        const copy = Buffer.from(m);
+        const w = this.waiters.shift();
+        if (w) w(copy);
+        else this.queue.push(copy);
+      }),
+    );
+    socket.on('error', () => {});
+    this.closedPromise = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closed = true;
+        for (const w of this.waiters.splice(0)) w(undefined);
+        resolve();
+      }),
+    );
+  }
+
+  static async tcp(port: number, host = '127.0.0.1'): Promise<RawPeer> {
+    const s = connect({ port, host });
+    await once(s, 'connect');
+    return new RawPeer(s);
+  }
+
+  static async unix(path: string): Promise<RawPeer> {
+    const s = connect({ path });
+    await once(s, 'connect');
+    return new RawPeer(s);
+  }
+
+  send(...bufs: Buffer[]): void {
+    this.socket.write(Buffer.concat(bufs));
+  }
+
+  /** The next whole message, or undefined if the connection closed first. */
+  next(): Promise<Buffer | undefined> {
+    const m = this.queue.shift();
+    if (m) return Promise.resolve(m);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a tool to completion. */
+export function run(cmd: string, args: string[]): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts a long-running tool; stop it with `stop()`. */
+export interface Started {
+  child: ChildProcess;
+  stderr: () => string;
+  /** Resolves with `p`, or rejects (with the tool's stderr) if the tool exits first. */
+  unlessExited<T>(p: Promise<T>): Promise<T>;
+  stop: () => Promise<void>;
+}
+
+export function start(cmd: string, args: string[]): Started {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = once(child, 'exit');
+  return {
+    child,
+    stderr: () => err,
+    unlessExited: <T>(p: Promise<T>) =>
+      Promise.race([
+        p,
+        exited.then(([code]) => {
+          throw new Error(`${cmd} exited (${String(code)}) early: ${err}`);
+        }),
+      ]),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Resolves with the arguments of the first `event` from the manager that satisfies `pred`. */
+export function waitFor<K extends keyof ConnectionManagerEvents>(
+  mgr: ConnectionManager,
+  event: K,
+  pred: (...args: ConnectionManagerEvents[K]) => boolean = () => true,
+): Promise<ConnectionManagerEvents[K]> {
+  type L = (...args: unknown[]) => void;
+  const em = mgr as unknown as { on(e: string, l: L): unknown; off(e: string, l: L): unknown };
+  return new Promise((resolve) => {
+    const l = (...args: unknown[]): void => {
+      const a = args as ConnectionManagerEvents[K];
+      if (!pred(...a)) return;
+      em.off(event, l);
+      resolve(a);
+    };
+    em.on(event, l);
+  });
+}

@@ -1,0 +1,146 @@
+/*
+ * ssl: and pssl: with certificates made in the test by the openssl CLI (a CA, and a switch
+ * certificate it signed; a second CA for a peer that must be refused). Both ends authenticate, as
+ * Open vSwitch does; ovs-ofctl with -p/-c/-C probes the listener.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
+import { join } from 'node:path';
+import { ConnectionManager, TargetError, type SslOptions } from '../../src/connmgr/index.js';
+import { run, tempDir, waitFor } from './helpers.js';
+
+const OPENSSL = '/usr/bin/openssl';
+const OFCTL = '/usr/bin/ovs-ofctl';
+const haveOpenssl = existsSync(OPENSSL);
+if (!haveOpenssl)
+  console.warn('SKIPPING ssl tests: /usr/bin/openssl is not installed (node cannot make certificates)');
+
+const dir = tempDir();
+const managers: ConnectionManager[] = [];
+afterEach(async () => {
+  await Promise.all(managers.splice(0).map((m) => m.close()));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function openssl(...args: string[]): Promise<void> {
+  const r = await run(OPENSSL, args);
+  if (r.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+}
+
+/** A CA and a certificate it signed, as PEM files under `dir`. */
+async function makePki(name: string): Promise<SslOptions> {
+  const p = (f: string): string => join(dir, `${name}-${f}`);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    p('ca.key'),
+    '-out',
+    p('ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}-ca`,
+  );
+  await openssl('req', ...ec, '-keyout', p('key.pem'), '-out', p('req.pem'), '-subj', `/CN=${name}-switch`);
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    p('req.pem'),
+    '-CA',
+    p('ca.pem'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('cert.pem'),
+    '-days',
+    '1',
+  );
+  return { privateKey: p('key.pem'), certificate: p('cert.pem'), caCert: p('ca.pem') };
+}
+
+describe.skipIf(!haveOpenssl)('ssl', () => {
+  let pki: SslOptions;
+  let other: SslOptions;
+  beforeAll(async () => {
+    pki = await makePki('good');
+    other = await makePki('other');
+  });
+
+  function manager(ssl: SslOptions | undefined): ConnectionManager {
+    const m = new ConnectionManager({ ssl, backoff: { minMs: 20, maxMs: 80 } });
+    managers.push(m);
+    return m;
+  }
+
+  it('an ssl: controller connection to a pssl: listener negotiates on both ends', async () => {
+    const sw = manager(pki);
+    const l = await sw.listen('pssl:0');
+    const port = (l.address as { port: number }).port;
+    expect(l.name).toBe(`pssl:${port}:127.0.0.1`);
+    const ctl = manager(pki);
+    const serviceUp = waitFor(sw, 'up');
+    const primaryUp = waitFor(ctl, 'up');
+    ctl.addController(`ssl:127.0.0.1:${port}`);
+    const [[service], [primary]] = await Promise.all([serviceUp, primaryUp]);
+    expect(service.role).toBe('service');
+    expect(primary.role).toBe('primary');
+    expect(primary.target).toBe(`ssl:127.0.0.1:${port}`);
+  });
+
+  it.skipIf(!existsSync(OFCTL))(
+    'ovs-ofctl probes a pssl: listener with its key, certificate and CA',
+    async () => {
+      const sw = manager(pki);
+      const port = ((await sw.listen('pssl:0')).address as { port: number }).port;
+      const r = await run(OFCTL, [
+        '-t',
+        '10',
+        '-p',
+        pki.privateKey,
+        '-c',
+        pki.certificate,
+        '-C',
+        pki.caCert,
+        'probe',
+        `ssl:127.0.0.1:${port}`,
+      ]);
+      expect(r).toMatchObject({ code: 0 });
+    },
+  );
+
+  it('refuses a peer whose certificate another CA signed', async () => {
+    const sw = manager(pki);
+    const port = ((await sw.listen('pssl:0')).address as { port: number }).port;
+    let ups = 0;
+    sw.on('up', () => ups++);
+    const s = tlsConnect({
+      host: '127.0.0.1',
+      port,
+      key: readFileSync(other.privateKey),
+      cert: readFileSync(other.certificate),
+      ca: readFileSync(pki.caCert),
+      checkServerIdentity: () => undefined,
+    });
+    s.on('error', () => {});
+    await once(s, 'close');
+    expect(ups).toBe(0);
+  });
+
+  it('without key files, ssl targets are refused up front with one clear line', async () => {
+    const m = manager(undefined);
+    expect(() => m.addController('ssl:127.0.0.1:6653')).toThrow(TargetError);
+    expect(() => m.addController('ssl:127.0.0.1:6653')).toThrow(
+      /needs --private-key, --certificate and --ca-cert/,
+    );
+    await expect(m.listen('pssl:0')).rejects.toThrow(/needs --private-key/);
+    const bad = manager({ ...pki, caCert: join(dir, 'missing.pem') });
+    expect(() => bad.addController('ssl:127.0.0.1')).toThrow(/cannot read CA certificate ".*missing.pem"/);
+  });
+});
