@@ -197,13 +197,6 @@ export const GOOD_FLOWS: readonly string[] = [
   'tcp,nw_src=10.0.0.0/8,actions=mod_dl_src:00:00:00:00:00:01,mod_dl_dst:00:00:00:00:00:02,mod_nw_src:1.1.1.1,mod_nw_dst:2.2.2.2,mod_nw_tos:8,mod_tp_src:1,mod_tp_dst:2,mod_vlan_vid:7,mod_vlan_pcp:1,enqueue:1:1,output:2,controller:64,local',
 ];
 
-/**
- * Flows of GOOD_FLOWS whose text the printer does not yet print as ovs-ofctl 3.1 does (it prints
- * `igmp` for nw_proto 2; ovs-ofctl 3.1 prints `ip,nw_proto=2`). Their bytes are still checked; the
- * text check for them is expected to fail until the printer is fixed.
- */
-export const PRINTER_BUG_FLOWS: readonly string[] = ['ip,nw_proto=2,actions=drop'];
-
 /** Flows ovs-ofctl rejects; ofdp must reject them with the same message. */
 export const BAD_FLOWS: readonly string[] = [
   'in_port=zz,actions=1',

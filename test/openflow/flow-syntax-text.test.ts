@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatParsedFlows } from '../../src/cli/commands/ofctl/parse-flow.js';
 import { FlowSyntaxError, parseFlow, parseFlowFile } from '../../src/openflow/flow-syntax/index.js';
-import { BAD_FLOWS, GOOD_FLOWS, NOT_OF10_FLOWS, PRINTER_BUG_FLOWS } from './flow-syntax-cases.js';
+import { BAD_FLOWS, GOOD_FLOWS, NOT_OF10_FLOWS } from './flow-syntax-cases.js';
 import { haveOvsOfctl, ovsParseFlows, run, type OvsResult } from './flow-syntax-ovs.js';
 
 if (!haveOvsOfctl)
@@ -65,12 +65,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs ovs-ofctl parse-flow', () => {
   }
 
   it('prints what ovs-ofctl prints for every accepted flow', () => {
-    expect(textMismatches(GOOD_FLOWS.filter((f) => !PRINTER_BUG_FLOWS.includes(f)))).toEqual([]);
-  });
-
-  // Known printer bug (igmp for nw_proto 2): remove `.fails` and PRINTER_BUG_FLOWS once fixed.
-  it.fails('prints what ovs-ofctl prints for the flows of the known printer bug', () => {
-    expect(textMismatches(PRINTER_BUG_FLOWS)).toEqual([]);
+    expect(textMismatches(GOOD_FLOWS)).toEqual([]);
   });
 
   it('returns the warnings ovs-ofctl logs while parsing', () => {
@@ -122,7 +117,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs ovs-ofctl parse-flow', () => {
       'several flows, one narrowing the protocols',
       '# rules\nin_port=1 actions=2\n\ntcp,tp_dst=80 actions=mod_tp_dst:8080,normal # web\n  priority=5 arp actions=flood\n',
     ],
-    ['the whole table', GOOD_FLOWS.filter((f) => !PRINTER_BUG_FLOWS.includes(f)).join('\n') + '\n'],
+    ['the whole table', GOOD_FLOWS.join('\n') + '\n'],
     ['no trailing newline, CR line', 'actions=1\r\nactions=2'],
     ['an error on line 3', 'actions=1\n\nin_port=1\n'],
     ['a command keyword, which parse-flows does not take', 'actions=1\nadd actions=2\n'],
