@@ -25,7 +25,7 @@ describe('codec properties', () => {
         expect(d).toEqual(m);
         expect(encodeMessage(d).equals(b)).toBe(true);
       }),
-      { numRuns: 3000, interruptAfterTimeLimit: 20_000 },
+      { numRuns: 3000 },
     );
   });
 
@@ -78,11 +78,8 @@ describe('codec properties', () => {
           else if (trim > 0) b = Buffer.concat([b, Buffer.alloc(trim)]);
           const r = decodeOrError(b);
           if (!(r instanceof OfpDecodeError)) {
-            // Whatever decoded must re-encode to the bytes it came from (for the length it claimed).
-            const len = b.readUInt16BE(2);
-            expect(encodeMessage(r as never).equals(b.subarray(0, len))).toBe(
-              trim === 0 || true ? encodeMessage(r as never).equals(b.subarray(0, len)) : false,
-            );
+            // Whatever decoded is a well-formed message: it re-encodes and decodes to itself.
+            expect(decodeMessage(encodeMessage(r as never))).toEqual(r);
           }
         },
       ),
