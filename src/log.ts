@@ -15,7 +15,10 @@ export const logger = winston.createLogger({
   level: 'info',
   format: winston.format.combine(
     winston.format.timestamp(),
-    winston.format.printf((i) => `${String(i.timestamp)} ${i.level} ${i.module ? `[${String(i.module)}] ` : ''}${String(i.message)}`),
+    winston.format.printf(
+      (i) =>
+        `${String(i.timestamp)} ${i.level} ${i.module ? `[${String(i.module)}] ` : ''}${String(i.message)}`,
+    ),
   ),
   transports: [new winston.transports.Console({ stderrLevels: [...LEVELS] })],
 });

@@ -207,6 +207,9 @@ async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Prom
       // Open vSwitch ignores devices that cannot change what they advertise, and so do we.
     }
   }
+  // The device may have vanished while we waited on it (`ip link del` racing the port-mod): the
+  // port is gone, PORT_STATUS DELETE has been sent, and there is nothing left to update.
+  if (bridge.ports.get(m.port_no) !== port) return;
   bridge.dp.setPortConfig(m.port_no, bridge.describe(port).config);
   bridge.portChanged(m.port_no);
 }

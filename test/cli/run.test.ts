@@ -11,10 +11,15 @@ import { createServer } from 'node:net';
 
 const BIN = join(import.meta.dirname, '../../bin/ofdp.js');
 const haveOfctl = spawnSync('ovs-ofctl', ['--version']).status === 0;
-if (!haveOfctl) console.warn('*** SKIPPING ofdp run tests: ovs-ofctl is not installed (scripts/install-test-deps.sh) ***');
+if (!haveOfctl)
+  console.warn('*** SKIPPING ofdp run tests: ovs-ofctl is not installed (scripts/install-test-deps.sh) ***');
 
 function ofdp(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync('node', [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 20_000 });
+  return spawnSync('node', [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 20_000,
+  });
 }
 
 function ofctl(...args: string[]) {
@@ -70,10 +75,30 @@ describe.skipIf(!haveOfctl)('ofdp run with ovs-ofctl', () => {
     port = await freePort();
     mgmt = `unix:${join(rundir, 'brt.mgmt')}`;
     tcp = `tcp:127.0.0.1:${port}`;
-    child = spawn('node', [BIN, 'run', '--bridge', 'brt', '--dpid', '0xabc', '--port', 'dummy:d1', '--port', 'dummy:d2=5', '--listen', `ptcp:${port}`, '--no-local', '--fail-mode', 'secure'], {
-      env: { ...process.env, OFDP_RUNDIR: rundir },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawn(
+      'node',
+      [
+        BIN,
+        'run',
+        '--bridge',
+        'brt',
+        '--dpid',
+        '0xabc',
+        '--port',
+        'dummy:d1',
+        '--port',
+        'dummy:d2=5',
+        '--listen',
+        `ptcp:${port}`,
+        '--no-local',
+        '--fail-mode',
+        'secure',
+      ],
+      {
+        env: { ...process.env, OFDP_RUNDIR: rundir },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     // Ready when the start-up line (which names the listeners) is logged.
     await new Promise<void>((resolve, reject) => {
       let err = '';
@@ -103,9 +128,14 @@ describe.skipIf(!haveOfctl)('ofdp run with ovs-ofctl', () => {
   });
 
   it('installs, lists and deletes flows over ptcp', () => {
-    expect(ofctl('add-flow', tcp, 'priority=300,tcp,nw_src=10.0.0.0/24,tp_dst=80 actions=mod_tp_dst:8080,output:5').status).toBe(0);
+    expect(
+      ofctl('add-flow', tcp, 'priority=300,tcp,nw_src=10.0.0.0/24,tp_dst=80 actions=mod_tp_dst:8080,output:5')
+        .status,
+    ).toBe(0);
     const dump = ofctl('dump-flows', tcp);
-    expect(dump.stdout).toMatch(/priority=300,tcp,nw_src=10\.0\.0\.0\/24,tp_dst=80 actions=mod_tp_dst:8080,output:5/);
+    expect(dump.stdout).toMatch(
+      /priority=300,tcp,nw_src=10\.0\.0\.0\/24,tp_dst=80 actions=mod_tp_dst:8080,output:5/,
+    );
     expect(ofctl('dump-aggregate', tcp).stdout).toMatch(/flow_count=1/);
     expect(ofctl('del-flows', tcp).status).toBe(0);
     expect(ofctl('dump-aggregate', tcp).stdout).toMatch(/flow_count=0/);

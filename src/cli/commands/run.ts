@@ -25,14 +25,32 @@ export const runCommand: CommandModule<object, RunArgs> = {
     y
       .option('config', { type: 'string', describe: 'JSON config file (flags override it)' })
       .option('bridge', { type: 'string', describe: 'bridge name (default br0)' })
-      .option('dpid', { type: 'string', describe: 'datapath id, up to 16 hex digits (default: from the LOCAL MAC)' })
+      .option('dpid', {
+        type: 'string',
+        describe: 'datapath id, up to 16 hex digits (default: from the LOCAL MAC)',
+      })
       .option('port', { type: 'string', array: true, describe: 'TYPE:NAME[=OFPORT], TYPE system|tap|dummy' })
-      .option('controller', { type: 'string', array: true, describe: 'tcp:IP[:PORT] | ssl:IP[:PORT] | unix:PATH' })
-      .option('listen', { type: 'string', array: true, describe: 'ptcp:[PORT][:IP] | pssl:[PORT][:IP] | punix:PATH' })
+      .option('controller', {
+        type: 'string',
+        array: true,
+        describe: 'tcp:IP[:PORT] | ssl:IP[:PORT] | unix:PATH',
+      })
+      .option('listen', {
+        type: 'string',
+        array: true,
+        describe: 'ptcp:[PORT][:IP] | pssl:[PORT][:IP] | punix:PATH',
+      })
       .option('fail-mode', { type: 'string', describe: 'standalone (default) | secure | emergency' })
       .option('log-level', { type: 'string', describe: 'error | warn | info (default) | debug' })
-      .option('rundir', { type: 'string', describe: 'directory of the .mgmt socket (default $OFDP_RUNDIR or /run/ofdp)' })
-      .option('local', { type: 'boolean', default: true, describe: 'create the LOCAL port (--no-local to skip)' }) as Argv<RunArgs>,
+      .option('rundir', {
+        type: 'string',
+        describe: 'directory of the .mgmt socket (default $OFDP_RUNDIR or /run/ofdp)',
+      })
+      .option('local', {
+        type: 'boolean',
+        default: true,
+        describe: 'create the LOCAL port (--no-local to skip)',
+      }) as Argv<RunArgs>,
   handler: async (a) => {
     const { resolveRunConfig, ConfigError } = await import('../../bridge/run-config.js');
     const { startSwitch } = await import('../../bridge/switch.js');
@@ -51,11 +69,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
         rundir: a.rundir,
       });
       cfg.local = a.local;
-      if (!isLogLevel(cfg.logLevel)) throw new ConfigError(`bad log level "${cfg.logLevel}" (use error, warn, info, debug)`);
+      if (!isLogLevel(cfg.logLevel))
+        throw new ConfigError(`bad log level "${cfg.logLevel}" (use error, warn, info, debug)`);
       setLogLevel(cfg.logLevel);
       sw = await startSwitch(cfg);
     } catch (e) {
-      if (e instanceof ConfigError || (e as Error).name === 'TargetError') throw new UsageError((e as Error).message);
+      if (e instanceof ConfigError || (e as Error).name === 'TargetError')
+        throw new UsageError((e as Error).message);
       throw e;
     }
     const running = sw;
