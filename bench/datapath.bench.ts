@@ -19,7 +19,7 @@
  */
 import { rate, type Report } from './harness.js';
 import { Datapath, type FlowModParams } from '../src/datapath/datapath.js';
-import { matchAll } from '../src/datapath/match.js';
+import { matchAll } from '../src/openflow/match.js';
 import { OFPAT, OFPFC, OFPFW, OFPP } from '../src/openflow/constants.js';
 import type { OfpAction } from '../src/openflow/actions.js';
 import type { OfpMatch } from '../src/openflow/structs.js';

@@ -17,5 +17,5 @@ export {
 export { DatapathError } from './errors.js';
 export { ParsedFrame, keyToMatch, parseFrame } from './frame-key.js';
 export { MacLearningTable, type MacEntry } from './mac-learning.js';
-export { matchAll } from './match.js';
+export { matchAll } from '../openflow/match.js';
 export { validateActions } from './program.js';

@@ -163,22 +163,3 @@ export function keyMatches(key: Int32Array, mask: Int32Array, value: Int32Array)
   for (let i = 0; i < KEY_WORDS; i++) if ((key[i]! & mask[i]!) !== value[i]) return false;
   return true;
 }
-
-/** An OfpMatch wildcarding everything (for "all flows" requests). */
-export function matchAll(): OfpMatch {
-  return {
-    wildcards: OFPFW.ALL,
-    in_port: 0,
-    dl_src: 0,
-    dl_dst: 0,
-    dl_vlan: 0,
-    dl_vlan_pcp: 0,
-    dl_type: 0,
-    nw_tos: 0,
-    nw_proto: 0,
-    nw_src: 0,
-    nw_dst: 0,
-    tp_src: 0,
-    tp_dst: 0,
-  };
-}

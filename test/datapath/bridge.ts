@@ -11,7 +11,7 @@ import {
   type FlowRemovedEvent,
   type Upcall,
 } from '../../src/datapath/datapath.js';
-import { matchAll } from '../../src/datapath/match.js';
+import { matchAll } from '../../src/openflow/match.js';
 import { DummyDevice } from '../../src/netdev/dummy.js';
 
 let counter = 0;
