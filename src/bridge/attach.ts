@@ -2,7 +2,8 @@
  * Joins a bridge to its connection manager: negotiated connections become bridge connections, their
  * messages are handled strictly in order (a message that needs asynchronous work holds back the ones
  * behind it, so BARRIER_REPLY always follows the completion of everything before it), and the count
- * of connected controllers drives the fail mode.
+ * of connected controllers drives the fail mode. Messages still waiting when their connection goes
+ * down are discarded.
  */
 import type { ConnectionManager, OfConnection } from '../connmgr/index.js';
 import type { Bridge } from './bridge.js';
@@ -17,7 +18,12 @@ export function attachConnections(bridge: Bridge, mgr: ConnectionManager, onBug:
     bridge.disconnect(conn);
   });
   mgr.on('message', (conn, msg, raw) => {
-    const run = (): Promise<void> | void => handleRequest(bridge, conn, msg, raw);
+    // A message still queued when its connection went down is dropped, as Open vSwitch drops what
+    // a disconnected rconn had received: its buffers are gone, and in emergency mode flows added
+    // after the last controller left would outlive the table flush.
+    const run = (): Promise<void> | void => {
+      if (bridge.conns.has(conn)) return handleRequest(bridge, conn, msg, raw);
+    };
     const before = pending.get(conn);
     let p: Promise<void> | void;
     try {

@@ -94,8 +94,8 @@ export class Bridge {
 
   /** Adds a port; `portNo` as requested or the lowest free number. Returns the number. */
   addPort(netdev: Netdev, portNo?: number): number {
-    const no = portNo ?? this.vanished.get(netdev.name) ?? this.freePortNo();
-    this.vanished.delete(netdev.name);
+    const reserved = this.vanished.get(netdev.name);
+    const no = portNo ?? reserved ?? this.freePortNo();
     if (this.ports.has(no)) throw new RangeError(`port number ${no} is already in use on ${this.name}`);
     const port: BridgePort = {
       portNo: no,
@@ -112,7 +112,16 @@ export class Bridge {
       queues: (this.queues.get(no) ?? []).map((q) => q.queueId),
     });
     port.unsubscribe = netdev.onChange(() => this.portChanged(no));
-    netdev.startReceive((batch) => this.dp.receiveBatch(no, batch));
+    try {
+      netdev.startReceive((batch) => this.dp.receiveBatch(no, batch));
+    } catch (e) {
+      // Not a port after all (the device failed as it was opened): undo, keep any reservation.
+      port.unsubscribe();
+      this.ports.delete(no);
+      this.dp.removePort(no);
+      throw e;
+    }
+    this.vanished.delete(netdev.name);
     this.sendAsync({ type: OFPT.PORT_STATUS, xid: 0, reason: OFPPR.ADD, desc: port.last });
     return no;
   }

@@ -9,7 +9,6 @@
  * offending message.
  */
 import {
-  OFPAT,
   OFPBRC,
   OFPC,
   OFPC_FRAG,
@@ -18,6 +17,7 @@ import {
   OFPP,
   OFPPC,
   OFPPMFC,
+  OFPPR,
   OFPQOFC,
   OFPQT,
   OFPST,
@@ -34,6 +34,7 @@ import type { Bridge } from './bridge.js';
 import type { BridgeConn } from './ofconn.js';
 import { N_BUFFERS } from './packet-buffers.js';
 import { splitEntries } from './stats-split.js';
+import { applyToBuffered } from './buffered-flow-mod.js';
 import type { OfpQueueProperty } from '../openflow/queues.js';
 
 /** Capabilities ofdp implements (no STP, no IP reassembly). */
@@ -180,9 +181,8 @@ function flowMod(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.FLOW
   bridge.dp.flowMod(m);
   // buffer_id means nothing on deletes (os-ken sends 0 there and must get no error: clients.md §5).
   if (isDelete || m.buffer_id === OFP_NO_BUFFER) return;
-  // The buffered packet goes through the table, so the new flow counts it (as in Open vSwitch).
-  const b = bridge.buffersOf(conn).take(m.buffer_id);
-  bridge.dp.execute(b.frame, b.inPort, [{ type: OFPAT.OUTPUT, port: OFPP.TABLE, max_len: 0 }]);
+  // The buffered packet gets this flow's actions, not a trip through the table (buffered-flow-mod.ts).
+  applyToBuffered(bridge, conn, m);
 }
 
 async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Promise<void> {
@@ -192,6 +192,15 @@ async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Prom
     throw new DatapathError(OFPET.PORT_MOD_FAILED, OFPPMFC.BAD_HW_ADDR, `port ${m.port_no} hw_addr mismatch`);
   const mask = m.mask;
   port.config = (port.config & ~mask) | (m.config & mask);
+  // Report the new config at once, with the link state as it still is; the device's own change
+  // (link down or up) follows as a second PORT_STATUS when it shows. Open vSwitch does the same,
+  // so `down` gives two messages to a monitor (clients.md §3).
+  const config = (port.last.config & ~mask) | (m.config & mask);
+  if (config !== port.last.config) {
+    port.last = { ...port.last, config };
+    bridge.dp.setPortConfig(m.port_no, config);
+    bridge.sendAsync({ type: OFPT.PORT_STATUS, xid: 0, reason: OFPPR.MODIFY, desc: port.last });
+  }
   if (mask & OFPPC.PORT_DOWN) {
     const down = (m.config & OFPPC.PORT_DOWN) !== 0;
     try {
@@ -219,7 +228,9 @@ function queueGetConfig(
   conn: BridgeConn,
   m: MessageOf<typeof OFPT.QUEUE_GET_CONFIG_REQUEST>,
 ): void {
-  if (!bridge.ports.has(m.port))
+  // Only physical ports have queues: LOCAL and the other reserved numbers (>= OFPP_MAX) are refused
+  // like unknown ports, as Open vSwitch does for OpenFlow 1.0.
+  if (m.port >= OFPP.MAX || !bridge.ports.has(m.port))
     throw new DatapathError(OFPET.QUEUE_OP_FAILED, OFPQOFC.BAD_PORT, `no port ${m.port}`);
   const queues = (bridge.queues.get(m.port) ?? []).map((q) => ({
     queue_id: q.queueId,

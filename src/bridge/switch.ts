@@ -140,23 +140,40 @@ export function dpidFrom(mac: number | undefined, name: string): bigint {
 /**
  * Reopens ports whose device vanished, once a second, until it is back: a deleted veth recreated
  * under the same name returns with its old port number (PORT_STATUS ADD).
+ *
+ * The same tick also sweeps for devices that stopped existing without a change notification (a
+ * system port's interface moved to another namespace in the state it already had, events lost):
+ * device notifications are the fast path, this bounds the worst case to a second.
  */
-function watchVanishedPorts(bridge: Bridge, registry: NetdevRegistry, cfg: RunConfig): { stop(): void } {
+export function watchVanishedPorts(
+  bridge: Bridge,
+  registry: NetdevRegistry,
+  cfg: Pick<RunConfig, 'ports'>,
+  intervalMs = 1000,
+): { stop(): void } {
   const typeOf = new Map(cfg.ports.map((p) => [p.name, p.type]));
   const timer = setInterval(() => {
+    for (const p of [...bridge.ports.values()]) if (!p.netdev.exists()) bridge.portChanged(p.portNo);
     for (const [name, portNo] of bridge.vanished) {
       const type = typeOf.get(name) ?? (portNo === OFPP.LOCAL ? 'internal' : undefined);
       if (!type) continue;
       registry.open(`${type}:${name}`).then(
         (dev) => {
           if (bridge.vanished.get(name) !== portNo) return void dev.close();
-          bridge.addPort(new Netdev(dev), portNo);
+          try {
+            bridge.addPort(new Netdev(dev), portNo);
+          } catch (e) {
+            // Still reserved: the next tick tries again.
+            log.debug(`port ${portNo} (${name}) is back but cannot be used yet: ${(e as Error).message}`);
+            dev.close().catch(() => undefined);
+            return;
+          }
           log.info(`port ${portNo} (${name}) is back`);
         },
         () => undefined,
       );
     }
-  }, 1000);
+  }, intervalMs);
   timer.unref();
   bridge.onPortVanished = (name, portNo) =>
     log.warn(`port ${portNo} (${name}) vanished; waiting for it to return`);
