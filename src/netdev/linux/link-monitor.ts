@@ -13,10 +13,25 @@
  *   every watched link is compared against the fresh state.
  * - Shared by reference count (acquire/release); the last release closes the poll handle, then the
  *   sockets.
+ * - A link moved to another network namespace (`ip link set X netns NS`) is announced here as
+ *   RTM_DELLINK carrying IFLA_NEW_NETNSID/IFLA_NEW_IFINDEX. It is not gone: its fd-based users (a
+ *   tap) keep working. The entry follows it there (`remote`), read by requests naming that nsid
+ *   (IFLA_TARGET_NETNSID) — polled, since its events are not delivered to this socket — and local
+ *   events for its old ifindex (which may be reused) are ignored unless the same name comes back.
  */
 import * as ffi from './ffi.js';
-import { RTM, RTNLGRP, Rtnetlink, parseAddr, parseLink, type AddrInfo, type LinkInfo } from './rtnetlink.js';
+import {
+  RTM,
+  RTNLGRP,
+  Rtnetlink,
+  parseAddr,
+  parseLink,
+  type AddrInfo,
+  type LinkChange,
+  type LinkInfo,
+} from './rtnetlink.js';
 import { NetlinkSocket } from './netlink-socket.js';
+import { NetdevError } from '../provider.js';
 import type { NlMessage } from './netlink.js';
 
 interface Watched {
@@ -26,7 +41,12 @@ interface Watched {
   sig: string;
   refs: number;
   listeners: Set<() => void>;
+  /** Set while the link lives in another namespace: where to find it. */
+  remote?: { nsid: number; ifindex: number };
 }
+
+/** How often links moved to another namespace are re-read (their events do not reach us). */
+const REMOTE_POLL_MS = 500;
 
 function signature(l: LinkInfo | undefined, addrs: AddrInfo[]): string {
   if (!l) return 'gone';
@@ -47,6 +67,7 @@ export class LinkMonitor {
   private readonly watched = new Map<number, Watched>();
   /** Resynchronisations after lost events (for tests and diagnostics). */
   resyncs = 0;
+  private remotePoll: NodeJS.Timeout | undefined;
 
   private constructor() {
     this.events = new NetlinkSocket(undefined, [RTNLGRP.LINK, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_IFADDR]);
@@ -64,6 +85,7 @@ export class LinkMonitor {
   release(): void {
     if (--this.refs > 0) return;
     if (LinkMonitor.shared === this) LinkMonitor.shared = undefined;
+    if (this.remotePoll) clearInterval(this.remotePoll);
     this.poll.close();
     this.events.close();
     this.rt.close();
@@ -110,13 +132,61 @@ export class LinkMonitor {
   refresh(ifindex: number): LinkInfo | undefined {
     const w = this.watched.get(ifindex);
     if (!w) return undefined;
-    try {
-      w.link = this.rt.getLink(ifindex);
-    } catch {
-      w.link = undefined;
+    if (w.remote) this.refreshRemote(w);
+    else {
+      try {
+        w.link = this.rt.getLink(ifindex);
+      } catch {
+        w.link = undefined;
+      }
     }
     this.compare(w);
     return w.link;
+  }
+
+  /** Whether the watched link `ifindex` now lives in another network namespace. */
+  isRemote(ifindex: number): boolean {
+    return this.watched.get(ifindex)?.remote !== undefined;
+  }
+
+  /** The link as the kernel reports it right now (counters included), wherever it lives. */
+  getLinkNow(ifindex: number): LinkInfo {
+    const r = this.watched.get(ifindex)?.remote;
+    return r ? this.rt.getLink(r.ifindex, undefined, r.nsid) : this.rt.getLink(ifindex);
+  }
+
+  /**
+   * Changes the link `ifindex`, then re-reads it. The kernel applies IFLA_TARGET_NETNSID to reads
+   * and creation only, so a link in another namespace cannot be changed from here (EOPNOTSUPP).
+   */
+  setLink(ifindex: number, c: LinkChange): void {
+    if (this.isRemote(ifindex))
+      throw new NetdevError('EOPNOTSUPP', `link ${ifindex} was moved to another network namespace`);
+    this.rt.setLink(ifindex, c);
+    this.refresh(ifindex);
+  }
+
+  private refreshRemote(w: Watched): void {
+    const r = w.remote!;
+    try {
+      w.link = this.rt.getLink(r.ifindex, undefined, r.nsid);
+    } catch {
+      w.link = undefined; // deleted there, or moved on: gone for us
+    }
+  }
+
+  private pollRemote(): void {
+    let any = false;
+    for (const w of this.watched.values()) {
+      if (!w.remote) continue;
+      any = true;
+      this.refreshRemote(w);
+      this.compare(w);
+    }
+    if (!any && this.remotePoll) {
+      clearInterval(this.remotePoll);
+      this.remotePoll = undefined;
+    }
   }
 
   /** Drains pending events now (tests use this to avoid waiting on the loop). */
@@ -147,13 +217,26 @@ export class LinkMonitor {
       const l = parseLink(m);
       const w = l && this.watched.get(l.ifindex);
       if (!l || !w) return;
-      // A notification may omit attributes the dump had (FreeBSD sends fewer); keep what we knew.
-      w.link = m.type === RTM.DELLINK ? undefined : { ...w.link, ...l };
+      if (w.remote) {
+        // The old ifindex may now name another link of ours; only our link coming back counts.
+        if (m.type !== RTM.NEWLINK || l.name === undefined || l.name !== w.link?.name) return;
+        w.remote = undefined;
+      }
+      if (m.type === RTM.DELLINK && l.movedTo) {
+        w.remote = l.movedTo;
+        w.addrs = [];
+        this.refreshRemote(w);
+        this.remotePoll ??= setInterval(() => this.pollRemote(), REMOTE_POLL_MS);
+        this.remotePoll.unref();
+      } else {
+        // A notification may omit attributes the dump had (FreeBSD sends fewer); keep what we knew.
+        w.link = m.type === RTM.DELLINK ? undefined : { ...w.link, ...l };
+      }
       touched.add(l.ifindex);
     } else if (m.type === RTM.NEWADDR || m.type === RTM.DELADDR) {
       const a = parseAddr(m);
       const w = a && this.watched.get(a.ifindex);
-      if (!a || !w) return;
+      if (!a || !w || w.remote) return;
       const rest = w.addrs.filter((x) => !(x.address === a.address && x.prefixLength === a.prefixLength));
       w.addrs = m.type === RTM.NEWADDR ? [...rest, a] : rest;
       touched.add(a.ifindex);
@@ -172,8 +255,11 @@ export class LinkMonitor {
     }
     const byIndex = new Map(links.map((l) => [l.ifindex, l]));
     for (const [i, w] of this.watched) {
-      w.link = byIndex.get(i);
-      w.addrs = addrs.filter((a) => a.ifindex === i);
+      if (w.remote) this.refreshRemote(w);
+      else {
+        w.link = byIndex.get(i);
+        w.addrs = addrs.filter((a) => a.ifindex === i);
+      }
       this.compare(w);
     }
   }

@@ -58,8 +58,19 @@ export abstract class LinuxDevice implements NetdevDevice {
     return l;
   }
 
+  /**
+   * A device moved to another network namespace still exists for us only if its I/O survives
+   * the move: a tap's fd does; an AF_PACKET socket bound to the ifindex does not.
+   */
+  protected followsNetnsMoves(): boolean {
+    return false;
+  }
+
   exists(): boolean {
-    return this.monitor.link(this.ifindex) !== undefined;
+    return (
+      this.monitor.link(this.ifindex) !== undefined &&
+      (this.followsNetnsMoves() || !this.monitor.isRemote(this.ifindex))
+    );
   }
 
   getIfindex(): number {
@@ -69,15 +80,13 @@ export abstract class LinuxDevice implements NetdevDevice {
     return this.monitor.link(this.ifindex)?.mac ?? 0;
   }
   async setEtherAddr(mac: number): Promise<void> {
-    this.monitor.rt.setLink(this.ifindex, { mac });
-    this.monitor.refresh(this.ifindex);
+    this.monitor.setLink(this.ifindex, { mac });
   }
   getMtu(): number {
     return this.link().mtu ?? 1500;
   }
   async setMtu(mtu: number): Promise<void> {
-    this.monitor.rt.setLink(this.ifindex, { mtu });
-    this.monitor.refresh(this.ifindex);
+    this.monitor.setLink(this.ifindex, { mtu });
   }
   getFlags(): NetdevFlags {
     const f = this.monitor.link(this.ifindex)?.flags ?? 0;
@@ -87,8 +96,7 @@ export abstract class LinuxDevice implements NetdevDevice {
     const c: { up?: boolean; promisc?: boolean } = {};
     if (flags.up !== undefined) c.up = flags.up;
     if (flags.promisc !== undefined) c.promisc = flags.promisc;
-    this.monitor.rt.setLink(this.ifindex, c);
-    this.monitor.refresh(this.ifindex);
+    this.monitor.setLink(this.ifindex, c);
   }
   /** Carrier as Open vSwitch reads it: IFF_RUNNING (administratively up and operationally up). */
   getCarrier(): boolean {
@@ -96,7 +104,7 @@ export abstract class LinuxDevice implements NetdevDevice {
     return l !== undefined && (l.flags & IFF.RUNNING) !== 0;
   }
   getStats(): NetdevStats {
-    const s = this.monitor.rt.getLink(this.ifindex).stats;
+    const s = this.monitor.getLinkNow(this.ifindex).stats;
     if (!s) throw new NetdevError('EOPNOTSUPP', `${this.type}:${this.name} reports no IFLA_STATS64`);
     const out: NetdevStats = this.swapStats
       ? {
@@ -116,9 +124,13 @@ export abstract class LinuxDevice implements NetdevDevice {
     return out;
   }
   getFeatures(): NetdevFeatures {
+    // ethtool works by name in our namespace only; a moved device's name may be reused here.
+    if (this.monitor.isRemote(this.ifindex)) return { curr: 0, advertised: 0, supported: 0, peer: 0 };
     return ethtool.getFeatures(this.monitor.link(this.ifindex)?.name ?? this.name);
   }
   async setAdvertisements(advertise: number): Promise<void> {
+    if (this.monitor.isRemote(this.ifindex))
+      throw new NetdevError('EOPNOTSUPP', `${this.type}:${this.name} is in another network namespace`);
     ethtool.setAdvertised(this.monitor.link(this.ifindex)?.name ?? this.name, advertise);
     this.monitor.refresh(this.ifindex);
   }

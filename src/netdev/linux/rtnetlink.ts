@@ -49,6 +49,12 @@ export const IFLA = {
   PROMISCUITY: 30,
   CARRIER: 33,
   CARRIER_CHANGES: 35,
+  /** In the RTM_DELLINK announcing a move to another namespace: that namespace's id here. */
+  NEW_NETNSID: 45,
+  /** In RTM_GETLINK: read the link in the namespace with this id (Linux 4.20+; not for changes). */
+  TARGET_NETNSID: 46,
+  /** In the RTM_DELLINK announcing a move: the link's ifindex in its new namespace. */
+  NEW_IFINDEX: 49,
 } as const;
 
 export const IFA = { ADDRESS: 1, LOCAL: 2, LABEL: 3, BROADCAST: 4, FLAGS: 8 } as const;
@@ -90,6 +96,8 @@ export interface LinkInfo {
   carrier?: boolean;
   promiscuity?: number;
   stats?: NetdevStats;
+  /** Set on an RTM_DELLINK that moves the link to another namespace: its nsid and new ifindex. */
+  movedTo?: { nsid: number; ifindex: number };
 }
 
 export interface AddrInfo {
@@ -108,9 +116,10 @@ function ifinfomsg(ifindex: number, flags = 0, change = 0): Buffer {
   return b;
 }
 
-export function getLinkRequest(ifindex: number, name?: string): NlBuilder {
+export function getLinkRequest(ifindex: number, name?: string, nsid?: number): NlBuilder {
   const b = new NlBuilder(RTM.GETLINK, NLM_F.REQUEST | NLM_F.ACK).raw(ifinfomsg(ifindex));
   if (ifindex === 0 && name !== undefined) b.str(IFLA.IFNAME, name);
+  if (nsid !== undefined) b.u32(IFLA.TARGET_NETNSID, nsid);
   return b;
 }
 
@@ -216,6 +225,10 @@ export function parseLink(m: NlMessage): LinkInfo | undefined {
     const s = parseStats64(buf, st[0], st[1]);
     if (s) info.stats = s;
   }
+  const nsid = attrU32(buf, a, IFLA.NEW_NETNSID);
+  // NETNSA_NSID_NOT_ASSIGNED (-1) would mean the new namespace cannot be named from here.
+  if (nsid !== undefined && nsid !== 0xffffffff)
+    info.movedTo = { nsid, ifindex: attrU32(buf, a, IFLA.NEW_IFINDEX) ?? info.ifindex };
   return info;
 }
 
@@ -259,9 +272,12 @@ export function parseAddr(m: NlMessage): AddrInfo | undefined {
 export class Rtnetlink {
   constructor(private readonly nl: NetlinkSocket = new NetlinkSocket()) {}
 
-  /** The link with `ifindex` (or `name` when ifindex is 0); throws NetdevError (ENODEV) if absent. */
-  getLink(ifindex: number, name?: string): LinkInfo {
-    for (const m of this.nl.request(getLinkRequest(ifindex, name))) {
+  /**
+   * The link with `ifindex` (or `name` when ifindex is 0), in the namespace with id `nsid` if
+   * given; throws NetdevError (ENODEV) if absent.
+   */
+  getLink(ifindex: number, name?: string, nsid?: number): LinkInfo {
+    for (const m of this.nl.request(getLinkRequest(ifindex, name, nsid))) {
       if (m.type !== RTM.NEWLINK) continue;
       const l = parseLink(m);
       if (l) return l;

@@ -67,6 +67,11 @@ export class TapDevice extends LinuxDevice {
     this.loop = new IoLoop(fd, (budget) => this.drain(budget));
   }
 
+  /** A tap's fd keeps working when its device is moved to another network namespace. */
+  protected override followsNetnsMoves(): boolean {
+    return true;
+  }
+
   startReceive(onBatch: (batch: RxBatch) => void): void {
     if (this.onBatch) throw new NetdevError('EBUSY', `tap:${this.name}: already receiving`);
     this.onBatch = onBatch;
