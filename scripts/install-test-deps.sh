@@ -7,9 +7,10 @@
 #   tshark                   header-level dissection of captures
 #   iproute2 ethtool         interfaces, namespaces and link settings
 #   iputils-ping tcpdump     traffic through the switch in lab tests
+#   openssl                  certificates for the ssl:/pssl: tests
 set -euo pipefail
 pkgs=(openvswitch-common openvswitch-switch openvswitch-testcontroller python3-os-ken tshark iproute2 ethtool
-  iputils-ping tcpdump)
+  iputils-ping tcpdump openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

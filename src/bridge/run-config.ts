@@ -9,6 +9,7 @@
  *     "rundir": "/run/ofdp", "logLevel": "info" }
  */
 import { readFileSync } from 'node:fs';
+import type { SslOptions } from '../connmgr/index.js';
 import type { FailMode, QueueConfig } from './bridge.js';
 
 export class ConfigError extends Error {
@@ -33,6 +34,8 @@ export interface RunConfig {
   logLevel: string;
   /** Create the LOCAL port (an internal tap named after the bridge). Default true. */
   local?: boolean;
+  /** PEM files for ssl: and pssl: targets (Open vSwitch's --private-key, --certificate, --ca-cert). */
+  ssl?: SslOptions;
 }
 
 const PORT_TYPES = ['system', 'tap', 'dummy', 'internal'];
@@ -81,6 +84,9 @@ export interface RunFlags {
   failMode?: string;
   logLevel?: string;
   rundir?: string;
+  privateKey?: string;
+  certificate?: string;
+  caCert?: string;
 }
 
 interface FileConfig {
@@ -93,6 +99,9 @@ interface FileConfig {
   queues?: unknown;
   rundir?: unknown;
   logLevel?: unknown;
+  privateKey?: unknown;
+  certificate?: unknown;
+  caCert?: unknown;
 }
 
 function strings(v: unknown, key: string, file: string): string[] | undefined {
@@ -179,6 +188,13 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     if (seen.has(p.ofport)) throw new ConfigError(`port number ${p.ofport} is given twice`);
     seen.add(p.ofport);
   }
+  const privateKey = flags.privateKey ?? str(file.privateKey, 'privateKey', fname);
+  const certificate = flags.certificate ?? str(file.certificate, 'certificate', fname);
+  const caCert = flags.caCert ?? str(file.caCert, 'caCert', fname);
+  const sslGiven = [privateKey, certificate, caCert].filter((x) => x !== undefined).length;
+  if (sslGiven > 0 && sslGiven < 3)
+    throw new ConfigError('SSL needs all three of --private-key, --certificate and --ca-cert');
+  const ssl = privateKey && certificate && caCert ? { privateKey, certificate, caCert } : undefined;
   return {
     bridge,
     ...(dpidText === undefined ? {} : { dpid: parseDpid(dpidText) }),
@@ -189,5 +205,6 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     queues: parseQueues(file.queues, fname),
     rundir: flags.rundir ?? str(file.rundir, 'rundir', fname) ?? env.OFDP_RUNDIR ?? '/run/ofdp',
     logLevel: flags.logLevel ?? str(file.logLevel, 'logLevel', fname) ?? 'info',
+    ...(ssl ? { ssl } : {}),
   };
 }

@@ -72,7 +72,7 @@ export async function startSwitch(
     throw e;
   }
 
-  const mgr = new ConnectionManager({});
+  const mgr = new ConnectionManager(cfg.ssl ? { ssl: cfg.ssl } : {});
   attachConnections(bridge, mgr, (e) => log.error(`internal error: ${(e as Error).stack ?? String(e)}`));
   mgr.on('up', (c) => log.info(`${c.name}: connected (${c.role})`));
   mgr.on('down', (c, reason) => log.info(`${c.name}: disconnected (${reason})`));

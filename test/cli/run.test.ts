@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { haveOpenssl, makePki } from '../support/pki.js';
 
 const BIN = join(import.meta.dirname, '../../bin/ofdp.js');
 const haveOfctl = spawnSync('ovs-ofctl', ['--version']).status === 0;
@@ -44,6 +45,8 @@ describe('ofdp run: bad flags and config', () => {
     [['run', '--listen', 'ptcp:99999'], /99999/],
     [['run', '--config', '/nonexistent/ofdp.json'], /cannot read config/],
     [['run', '--frobnicate'], /Unknown argument/],
+    [['run', '--private-key', '/x.pem'], /SSL needs all three/],
+    [['run', '--listen', 'pssl:0'], /needs --private-key, --certificate and --ca-cert/],
   ])('%j gives one error line and exit code 2', (args, pattern) => {
     const r = ofdp(args as string[], { OFDP_RUNDIR: mkdtempSync(join(tmpdir(), 'ofdp-cli-')) });
     expect(r.status).toBe(2);
@@ -163,5 +166,64 @@ describe.skipIf(!haveOfctl)('ofdp run with ovs-ofctl', () => {
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
     expect(ofctl('show', mgmt).status).not.toBe(0);
+  });
+});
+
+describe.skipIf(!haveOfctl || !haveOpenssl)('ofdp run over SSL', () => {
+  it('serves ovs-ofctl on pssl: with the given certificates and refuses a peer without one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ofdp-ssl-'));
+    const pki = makePki(dir, 'sw');
+    const port = await freePort();
+    const child = spawn(
+      'node',
+      [
+        BIN,
+        'run',
+        '--bridge',
+        'brs',
+        '--port',
+        'dummy:s1',
+        '--no-local',
+        '--listen',
+        `pssl:${port}`,
+        '--private-key',
+        pki.privateKey,
+        '--certificate',
+        pki.certificate,
+        '--ca-cert',
+        pki.caCert,
+      ],
+      { env: { ...process.env, OFDP_RUNDIR: dir }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        child.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (err.includes('listening on')) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`ofdp run exited ${code}: ${err}`)));
+      });
+      const ssl = ['-p', pki.privateKey, '-c', pki.certificate, '-C', pki.caCert];
+      const show = ofctl(...ssl, 'show', `ssl:127.0.0.1:${port}`);
+      expect(show.status).toBe(0);
+      expect(show.stdout).toMatch(/^ 1\(s1\): addr:/m);
+      const other = makePki(dir, 'other');
+      const refused = ofctl(
+        '-p',
+        other.privateKey,
+        '-c',
+        other.certificate,
+        '-C',
+        other.caCert,
+        'show',
+        `ssl:127.0.0.1:${port}`,
+      );
+      expect(refused.status).not.toBe(0);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,10 +10,9 @@ import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { ConnectionManager, TargetError, type SslOptions } from '../../src/connmgr/index.js';
 import { run, tempDir, waitFor } from './helpers.js';
+import { haveOpenssl, makePki } from '../support/pki.js';
 
-const OPENSSL = '/usr/bin/openssl';
 const OFCTL = '/usr/bin/ovs-ofctl';
-const haveOpenssl = existsSync(OPENSSL);
 if (!haveOpenssl)
   console.warn('SKIPPING ssl tests: /usr/bin/openssl is not installed (node cannot make certificates)');
 
@@ -24,53 +23,14 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function openssl(...args: string[]): Promise<void> {
-  const r = await run(OPENSSL, args);
-  if (r.code !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
-}
-
-/** A CA and a certificate it signed, as PEM files under `dir`. */
-async function makePki(name: string): Promise<SslOptions> {
-  const p = (f: string): string => join(dir, `${name}-${f}`);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    p('ca.key'),
-    '-out',
-    p('ca.pem'),
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${name}-ca`,
-  );
-  await openssl('req', ...ec, '-keyout', p('key.pem'), '-out', p('req.pem'), '-subj', `/CN=${name}-switch`);
-  await openssl(
-    'x509',
-    '-req',
-    '-in',
-    p('req.pem'),
-    '-CA',
-    p('ca.pem'),
-    '-CAkey',
-    p('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    p('cert.pem'),
-    '-days',
-    '1',
-  );
-  return { privateKey: p('key.pem'), certificate: p('cert.pem'), caCert: p('ca.pem') };
-}
+const makeTestPki = async (name: string): Promise<SslOptions> => makePki(dir, name);
 
 describe.skipIf(!haveOpenssl)('ssl', () => {
   let pki: SslOptions;
   let other: SslOptions;
   beforeAll(async () => {
-    pki = await makePki('good');
-    other = await makePki('other');
+    pki = await makeTestPki('good');
+    other = await makeTestPki('other');
   });
 
   function manager(ssl: SslOptions | undefined): ConnectionManager {

@@ -16,6 +16,9 @@ interface RunArgs {
   'log-level'?: string;
   rundir?: string;
   local: boolean;
+  'private-key'?: string;
+  certificate?: string;
+  'ca-cert'?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -46,6 +49,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         type: 'string',
         describe: 'directory of the .mgmt socket (default $OFDP_RUNDIR or /run/ofdp)',
       })
+      .option('private-key', { type: 'string', describe: 'PEM private key for ssl:/pssl:' })
+      .option('certificate', { type: 'string', describe: 'PEM certificate for ssl:/pssl:' })
+      .option('ca-cert', { type: 'string', describe: 'PEM CA certificate peers must be signed by' })
       .option('local', {
         type: 'boolean',
         default: true,
@@ -67,6 +73,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         failMode: a['fail-mode'],
         logLevel: a['log-level'],
         rundir: a.rundir,
+        privateKey: a['private-key'],
+        certificate: a.certificate,
+        caCert: a['ca-cert'],
       });
       cfg.local = a.local;
       if (!isLogLevel(cfg.logLevel))
