@@ -6,7 +6,8 @@
  *   { "bridge": "br0", "dpid": "0000000000000001", "failMode": "secure",
  *     "ports": ["tap:tap0", "system:veth0=5"], "controllers": ["tcp:127.0.0.1:6653"],
  *     "listen": ["ptcp:6653"], "queues": { "1": [{ "id": 1, "minRate": 500 }] },
- *     "rundir": "/run/ofdp", "logLevel": "info" }
+ *     "rundir": "/run/ofdp", "logLevel": "info", "rxMode": "mmsg",
+ *     "privateKey": "key.pem", "certificate": "cert.pem", "caCert": "ca.pem" }
  */
 import { readFileSync } from 'node:fs';
 import type { SslOptions } from '../connmgr/index.js';
@@ -34,6 +35,12 @@ export interface RunConfig {
   logLevel: string;
   /** Create the LOCAL port (an internal tap named after the bridge). Default true. */
   local?: boolean;
+  /**
+   * How system ports receive: 'mmsg' (recvmmsg: wakes per arrival, lowest latency; the default) or
+   * 'ring' (TPACKET_V3: fewest syscalls and least CPU per frame, but a block waits up to 1 ms for
+   * the kernel's retire timer at low rates). Measured in bench/switch.bench.ts.
+   */
+  rxMode?: 'mmsg' | 'ring';
   /** PEM files for ssl: and pssl: targets (Open vSwitch's --private-key, --certificate, --ca-cert). */
   ssl?: SslOptions;
 }
@@ -87,6 +94,7 @@ export interface RunFlags {
   privateKey?: string;
   certificate?: string;
   caCert?: string;
+  rxMode?: string;
 }
 
 interface FileConfig {
@@ -102,6 +110,7 @@ interface FileConfig {
   privateKey?: unknown;
   certificate?: unknown;
   caCert?: unknown;
+  rxMode?: unknown;
 }
 
 function strings(v: unknown, key: string, file: string): string[] | undefined {
@@ -194,6 +203,9 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   const sslGiven = [privateKey, certificate, caCert].filter((x) => x !== undefined).length;
   if (sslGiven > 0 && sslGiven < 3)
     throw new ConfigError('SSL needs all three of --private-key, --certificate and --ca-cert');
+  const rxMode = flags.rxMode ?? str(file.rxMode, 'rxMode', fname) ?? 'mmsg';
+  if (rxMode !== 'mmsg' && rxMode !== 'ring')
+    throw new ConfigError(`bad rx mode "${rxMode}" (use mmsg or ring)`);
   const ssl = privateKey && certificate && caCert ? { privateKey, certificate, caCert } : undefined;
   return {
     bridge,
@@ -205,6 +217,7 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     queues: parseQueues(file.queues, fname),
     rundir: flags.rundir ?? str(file.rundir, 'rundir', fname) ?? env.OFDP_RUNDIR ?? '/run/ofdp',
     logLevel: flags.logLevel ?? str(file.logLevel, 'logLevel', fname) ?? 'info',
+    rxMode,
     ...(ssl ? { ssl } : {}),
   };
 }

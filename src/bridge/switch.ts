@@ -56,7 +56,7 @@ export async function startSwitch(
     for (const p of cfg.ports) {
       let dev: Netdev;
       try {
-        dev = new Netdev(await registry.open(`${p.type}:${p.name}`));
+        dev = new Netdev(await registry.open(`${p.type}:${p.name}`, { rx: cfg.rxMode ?? 'mmsg' }));
       } catch (e) {
         throw new ConfigError(`cannot open port ${p.type}:${p.name}: ${(e as Error).message}`);
       }
@@ -148,7 +148,7 @@ export function dpidFrom(mac: number | undefined, name: string): bigint {
 export function watchVanishedPorts(
   bridge: Bridge,
   registry: NetdevRegistry,
-  cfg: Pick<RunConfig, 'ports'>,
+  cfg: Pick<RunConfig, 'ports' | 'rxMode'>,
   intervalMs = 1000,
 ): { stop(): void } {
   const typeOf = new Map(cfg.ports.map((p) => [p.name, p.type]));
@@ -157,7 +157,7 @@ export function watchVanishedPorts(
     for (const [name, portNo] of bridge.vanished) {
       const type = typeOf.get(name) ?? (portNo === OFPP.LOCAL ? 'internal' : undefined);
       if (!type) continue;
-      registry.open(`${type}:${name}`).then(
+      registry.open(`${type}:${name}`, { rx: cfg.rxMode ?? 'mmsg' }).then(
         (dev) => {
           if (bridge.vanished.get(name) !== portNo) return void dev.close();
           try {

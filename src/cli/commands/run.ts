@@ -19,6 +19,7 @@ interface RunArgs {
   'private-key'?: string;
   certificate?: string;
   'ca-cert'?: string;
+  'rx-mode'?: string;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -52,6 +53,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('private-key', { type: 'string', describe: 'PEM private key for ssl:/pssl:' })
       .option('certificate', { type: 'string', describe: 'PEM certificate for ssl:/pssl:' })
       .option('ca-cert', { type: 'string', describe: 'PEM CA certificate peers must be signed by' })
+      .option('rx-mode', {
+        type: 'string',
+        describe: 'system ports: mmsg (recvmmsg, lowest latency; default) | ring (TPACKET_V3, least CPU)',
+      })
       .option('local', {
         type: 'boolean',
         default: true,
@@ -76,6 +81,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         privateKey: a['private-key'],
         certificate: a.certificate,
         caCert: a['ca-cert'],
+        rxMode: a['rx-mode'],
       });
       cfg.local = a.local;
       if (!isLogLevel(cfg.logLevel))
