@@ -62,6 +62,16 @@ function l4Fix(
   }
 }
 
+/** Stores the MAC given as its top and bottom 24 bits at b[o, o+6). */
+function writeMac(b: Uint8Array, o: number, hi24: number, lo24: number): void {
+  b[o] = hi24 >>> 16;
+  b[o + 1] = hi24 >>> 8;
+  b[o + 2] = hi24;
+  b[o + 3] = lo24 >>> 16;
+  b[o + 4] = lo24 >>> 8;
+  b[o + 5] = lo24;
+}
+
 /** set_dl_src: the MAC as its top and bottom 24 bits. */
 export function setDlSrc(
   b: Uint8Array,
@@ -72,13 +82,7 @@ export function setDlSrc(
   lo24: number,
 ): void {
   if (len < 12) return;
-  const o = off + 6;
-  b[o] = hi24 >>> 16;
-  b[o + 1] = hi24 >>> 8;
-  b[o + 2] = hi24;
-  b[o + 3] = lo24 >>> 16;
-  b[o + 4] = lo24 >>> 8;
-  b[o + 5] = lo24;
+  writeMac(b, off + 6, hi24, lo24);
   p.key[W_SRC_HI] = (hi24 << 8) | (lo24 >>> 16);
   p.key[W_SRC_DST] = (lo24 << 16) | (p.key[W_SRC_DST]! & 0xffff);
 }
@@ -93,12 +97,7 @@ export function setDlDst(
   lo24: number,
 ): void {
   if (len < 6) return;
-  b[off] = hi24 >>> 16;
-  b[off + 1] = hi24 >>> 8;
-  b[off + 2] = hi24;
-  b[off + 3] = lo24 >>> 16;
-  b[off + 4] = lo24 >>> 8;
-  b[off + 5] = lo24;
+  writeMac(b, off, hi24, lo24);
   p.key[W_SRC_DST] = (p.key[W_SRC_DST]! & 0xffff0000) | (hi24 >>> 8);
   p.key[W_DST_LO] = (hi24 << 24) | lo24;
 }

@@ -66,12 +66,25 @@ function attach(dev: DummyDevice, conns: Set<Socket>, s: Socket): void {
   s.on('error', () => s.destroy());
 }
 
-function hook(dev: DummyDevice, conns: Set<Socket>): void {
+/**
+ * Sends what `dev` transmits to every connection in `conns`; the handle's close() stops that, then
+ * runs `closeSockets`.
+ */
+function hook(dev: DummyDevice, conns: Set<Socket>, closeSockets: () => Promise<void> | void): DummyStream {
   dev.setTransmitHook((f) => {
     if (f.length === 0 || f.length > MAX_FRAME) return;
     const enc = encodeFrame(f);
     for (const s of conns) s.write(enc);
   });
+  return {
+    get connections() {
+      return conns.size;
+    },
+    async close() {
+      dev.setTransmitHook(undefined);
+      await closeSockets();
+    },
+  };
 }
 
 /** Listens on the Unix socket `path` (`punix:PATH`) for connections carrying `dev`'s frames. */
@@ -87,17 +100,10 @@ export async function listenDummyStream(dev: DummyDevice, path: string): Promise
     server.once('error', reject);
     server.listen(path, () => resolve());
   });
-  hook(dev, conns);
-  return {
-    get connections() {
-      return conns.size;
-    },
-    async close() {
-      dev.setTransmitHook(undefined);
-      for (const s of conns) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
+  return hook(dev, conns, async () => {
+    for (const s of conns) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
 }
 
 /** Connects `dev` to the Unix socket `path` (`unix:PATH`), e.g. another dummy port's pstream. */
@@ -109,16 +115,7 @@ export async function connectDummyStream(dev: DummyDevice, path: string): Promis
     s.once('error', reject);
   });
   attach(dev, conns, s);
-  hook(dev, conns);
-  return {
-    get connections() {
-      return conns.size;
-    },
-    async close() {
-      dev.setTransmitHook(undefined);
-      s.destroy();
-    },
-  };
+  return hook(dev, conns, () => void s.destroy());
 }
 
 export interface DummyStreamOptions extends DummyOptions {

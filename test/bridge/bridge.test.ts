@@ -1,10 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/bridge/bridge.js';
 import { handleRaw } from '../../src/bridge/handle-message.js';
-import { LocalConn } from '../../src/bridge/ofconn.js';
 import { DummyDevice } from '../../src/netdev/dummy.js';
 import { Netdev } from '../../src/netdev/netdev.js';
-import { decodeMessage, encodeMessage } from '../../src/openflow/codec.js';
+import { encodeMessage } from '../../src/openflow/codec.js';
 import {
   OFPAT,
   OFPBRC,
@@ -22,15 +21,8 @@ import {
   OFP_NO_BUFFER,
 } from '../../src/openflow/constants.js';
 import { matchAll } from '../../src/openflow/match.js';
-import type { MessageOf, OfpMessage } from '../../src/openflow/messages.js';
-import type { OfpAction } from '../../src/openflow/actions.js';
-
-/** A connection whose sent messages are recorded (re-decoded from bytes, as a peer would see them). */
-function conn(primary: boolean): { c: LocalConn; got: OfpMessage[] } {
-  const got: OfpMessage[] = [];
-  const c = new LocalConn((m) => got.push(decodeMessage(encodeMessage(m))), primary ? 'primary' : 'service');
-  return { c, got };
-}
+import type { MessageOf } from '../../src/openflow/messages.js';
+import { conn, dummyBridge, flowMod, send } from './helpers.js';
 
 const clock = { now: 1_000_000 };
 
@@ -42,29 +34,6 @@ function frame(dst: string, src: string, payload = 46): Buffer {
   for (let i = 14; i < b.length; i++) b[i] = i & 0xff;
   return b;
 }
-
-function flowMod(
-  actions: OfpAction[],
-  extra: Partial<MessageOf<typeof OFPT.FLOW_MOD>> = {},
-): MessageOf<typeof OFPT.FLOW_MOD> {
-  return {
-    type: OFPT.FLOW_MOD,
-    xid: 5,
-    match: matchAll(),
-    cookie: 0n,
-    command: OFPFC.ADD,
-    idle_timeout: 0,
-    hard_timeout: 0,
-    priority: 0x8000,
-    buffer_id: OFP_NO_BUFFER,
-    out_port: OFPP.NONE,
-    flags: 0,
-    actions,
-    ...extra,
-  };
-}
-
-const send = (b: Bridge, c: LocalConn, m: OfpMessage) => handleRaw(b, c, encodeMessage(m));
 
 describe('Bridge', () => {
   let bridge: Bridge;
@@ -83,7 +52,7 @@ describe('Bridge', () => {
   });
 
   it('describes its ports in FEATURES_REPLY, with LINK_DOWN following carrier', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     d2.setCarrier(false);
     await send(bridge, c, { type: OFPT.FEATURES_REQUEST, xid: 9 });
@@ -102,7 +71,7 @@ describe('Bridge', () => {
   });
 
   it('buffers table misses, and a flow-mod naming the buffer applies its actions to the packet', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     const f = frame('02:00:00:00:00:02', '02:00:00:00:00:01', 200);
     d1.receive(f);
@@ -143,14 +112,14 @@ describe('Bridge', () => {
   });
 
   it('ignores buffer_id on deletes (os-ken sends 0 there)', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     await send(bridge, c, flowMod([], { command: OFPFC.DELETE, buffer_id: 0 }));
     expect(got).toEqual([]);
   });
 
   it('sends no asynchronous messages to a service connection until it sets miss_send_len', async () => {
-    const { c, got } = conn(false);
+    const { c, got } = conn('service');
     bridge.connect(c);
     d1.receive(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:01'));
     d1.drainReceived();
@@ -166,7 +135,7 @@ describe('Bridge', () => {
   });
 
   it('splits a large flow-stats reply without splitting entries', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     for (let i = 0; i < 1500; i++)
       await send(
@@ -194,7 +163,7 @@ describe('Bridge', () => {
   });
 
   it('answers port-mods: bad port, bad hw_addr, and config changes with PORT_STATUS', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     const pm = {
       type: OFPT.PORT_MOD,
@@ -230,7 +199,7 @@ describe('Bridge', () => {
   });
 
   it('answers vendor messages and vendor stats with BAD_VENDOR, and malformed messages with their error', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     await send(bridge, c, {
       type: OFPT.VENDOR,
@@ -259,7 +228,7 @@ describe('Bridge', () => {
   });
 
   it('reports an unknown port in port stats with an empty reply', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     await send(bridge, c, {
       type: OFPT.STATS_REQUEST,
@@ -272,7 +241,7 @@ describe('Bridge', () => {
   });
 
   it('sends FLOW_REMOVED on delete of a SEND_FLOW_REM flow', async () => {
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     await send(
       bridge,
@@ -286,15 +255,15 @@ describe('Bridge', () => {
 
 describe('fail modes', () => {
   it('standalone forwards with NORMAL while no controller is connected, and sends misses to one that is', async () => {
-    const bridge = new Bridge({ name: 'br1', failMode: 'standalone', now: () => clock.now });
-    const a = new DummyDevice('a');
-    const b = new DummyDevice('b');
-    bridge.addPort(new Netdev(a));
-    bridge.addPort(new Netdev(b));
+    const { bridge, a, b } = dummyBridge(
+      { name: 'br1', failMode: 'standalone', now: () => clock.now },
+      'a',
+      'b',
+    );
     a.receive(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:0a'));
     a.drainReceived();
     expect(b.takeSent().length).toBe(1);
-    const { c, got } = conn(true);
+    const { c, got } = conn();
     bridge.connect(c);
     a.receive(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:0a'));
     a.drainReceived();
@@ -307,14 +276,13 @@ describe('fail modes', () => {
   });
 
   it('emergency mode clears normal flows and uses the emergency table once the last controller is gone', async () => {
-    const bridge = new Bridge({ name: 'br2', failMode: 'emergency', now: () => clock.now });
-    const a = new DummyDevice('a');
-    const b = new DummyDevice('b');
-    const x = new DummyDevice('x');
-    bridge.addPort(new Netdev(a));
-    bridge.addPort(new Netdev(b));
-    bridge.addPort(new Netdev(x));
-    const { c } = conn(true);
+    const { bridge, a, b, x } = dummyBridge(
+      { name: 'br2', failMode: 'emergency', now: () => clock.now },
+      'a',
+      'b',
+      'x',
+    );
+    const { c } = conn();
     bridge.connect(c);
     await send(bridge, c, flowMod([{ type: OFPAT.OUTPUT, port: 2, max_len: 0 }]));
     await send(bridge, c, flowMod([{ type: OFPAT.OUTPUT, port: 3, max_len: 0 }], { flags: 4 }));
@@ -331,12 +299,8 @@ describe('fail modes', () => {
 
 describe('vanishing devices', () => {
   it('turns a vanished device into PORT_STATUS DELETE and gives its number back when it returns', async () => {
-    const bridge = new Bridge({ name: 'br3', now: () => clock.now });
-    const a = new DummyDevice('a');
-    const b = new DummyDevice('b');
-    bridge.addPort(new Netdev(a));
-    bridge.addPort(new Netdev(b));
-    const { c, got } = conn(true);
+    const { bridge, a, b } = dummyBridge({ name: 'br3', now: () => clock.now }, 'a', 'b');
+    const { c, got } = conn();
     bridge.connect(c);
     b.vanish();
     expect(got).toMatchObject([

@@ -9,15 +9,14 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Bridge } from '../../src/bridge/bridge.js';
-import { handleRaw } from '../../src/bridge/handle-message.js';
 import { LocalConn } from '../../src/bridge/ofconn.js';
 import { DummyDevice } from '../../src/netdev/dummy.js';
 import { Netdev } from '../../src/netdev/netdev.js';
-import { decodeMessage, encodeMessage } from '../../src/openflow/codec.js';
-import { OFPAT, OFPFC, OFPP, OFPST, OFPT, OFP_NO_BUFFER } from '../../src/openflow/constants.js';
+import { OFPAT, OFPP, OFPST, OFPT, OFP_NO_BUFFER } from '../../src/openflow/constants.js';
 import { matchAll } from '../../src/openflow/match.js';
 import type { MessageOf, OfpMessage } from '../../src/openflow/messages.js';
 import type { OfpMatch } from '../../src/openflow/structs.js';
+import { conn, flowMod, out, send as sendTo, type FlowMod } from './helpers.js';
 
 const clock = { now: 5_000_000 };
 
@@ -41,39 +40,19 @@ function ipFrame(len: number): Buffer {
 /** The exact match ovs-testcontroller sends for a truncated IP packet-in: L3/L4 fields zero. */
 function truncatedIpMatch(): OfpMatch {
   return {
+    ...matchAll(),
     wildcards: 0,
     in_port: 1,
     dl_src: 0x020000000001,
     dl_dst: 0x020000000002,
     dl_vlan: 0xffff,
-    dl_vlan_pcp: 0,
     dl_type: 0x0800,
-    nw_tos: 0,
-    nw_proto: 0,
-    nw_src: 0,
-    nw_dst: 0,
-    tp_src: 0,
-    tp_dst: 0,
   };
 }
 
-function flowMod(m: Partial<MessageOf<typeof OFPT.FLOW_MOD>>): MessageOf<typeof OFPT.FLOW_MOD> {
-  return {
-    type: OFPT.FLOW_MOD,
-    xid: 7,
-    match: matchAll(),
-    cookie: 0n,
-    command: OFPFC.ADD,
-    idle_timeout: 60,
-    hard_timeout: 0,
-    priority: 1,
-    buffer_id: OFP_NO_BUFFER,
-    out_port: OFPP.NONE,
-    flags: 0,
-    actions: [{ type: OFPAT.OUTPUT, port: 2, max_len: 0 }],
-    ...m,
-  };
-}
+/** A FLOW_MOD as ovs-testcontroller sends it (idle 60, priority 1, output:2); `m` overrides. */
+const tcFlowMod = (m: Partial<FlowMod>): FlowMod =>
+  flowMod([out(2)], { xid: 7, idle_timeout: 60, priority: 1, ...m });
 
 describe('a flow-mod naming a buffered packet', () => {
   let bridge: Bridge;
@@ -82,7 +61,7 @@ describe('a flow-mod naming a buffered packet', () => {
   let d3: DummyDevice;
   let got: OfpMessage[];
   let c: LocalConn;
-  const send = (m: OfpMessage) => handleRaw(bridge, c, encodeMessage(m));
+  const send = (m: OfpMessage) => sendTo(bridge, c, m);
   const packetIns = () => got.filter((m): m is MessageOf<typeof OFPT.PACKET_IN> => m.type === OFPT.PACKET_IN);
 
   beforeEach(() => {
@@ -93,8 +72,7 @@ describe('a flow-mod naming a buffered packet', () => {
     bridge.addPort(new Netdev(d1), 1);
     bridge.addPort(new Netdev(d2), 2);
     bridge.addPort(new Netdev(d3), 3);
-    got = [];
-    c = new LocalConn((m) => got.push(decodeMessage(encodeMessage(m))), 'primary');
+    ({ c, got } = conn());
     bridge.connect(c);
   });
 
@@ -111,7 +89,7 @@ describe('a flow-mod naming a buffered packet', () => {
     const f = ipFrame(1042);
     const id = await bufferedMiss(f);
     expect(got).toEqual([]);
-    await send(flowMod({ match: truncatedIpMatch(), buffer_id: id }));
+    await send(tcFlowMod({ match: truncatedIpMatch(), buffer_id: id }));
     expect(d2.takeSent()).toEqual([f]);
     // Not sent back to the controller, and nothing refused.
     expect(got).toEqual([]);
@@ -133,9 +111,9 @@ describe('a flow-mod naming a buffered packet', () => {
     const f = ipFrame(200);
     const id = await bufferedMiss(f);
     // A catch-all drop at priority 100 arrives before the controller's answer to the packet-in.
-    await send(flowMod({ priority: 100, actions: [] }));
+    await send(tcFlowMod({ priority: 100, actions: [] }));
     await send(
-      flowMod({ priority: 5, buffer_id: id, actions: [{ type: OFPAT.OUTPUT, port: 3, max_len: 0 }] }),
+      tcFlowMod({ priority: 5, buffer_id: id, actions: [{ type: OFPAT.OUTPUT, port: 3, max_len: 0 }] }),
     );
     expect(d3.takeSent()).toEqual([f]);
     expect(d2.takeSent()).toEqual([]);

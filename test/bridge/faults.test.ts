@@ -16,35 +16,17 @@ import { NetdevRegistry } from '../../src/netdev/registry.js';
 import { DummyProvider } from '../../src/netdev/dummy.js';
 import { waitFor } from '../support/ovs/tools.js';
 import { ConnectionManager, type OfConnection } from '../../src/connmgr/index.js';
-import { handleRaw } from '../../src/bridge/handle-message.js';
-import { LocalConn } from '../../src/bridge/ofconn.js';
 import { DummyDevice } from '../../src/netdev/dummy.js';
 import { NetdevError } from '../../src/netdev/provider.js';
 import { Netdev } from '../../src/netdev/netdev.js';
 import type { NetdevFlags } from '../../src/netdev/provider.js';
-import { decodeMessage, encodeMessage } from '../../src/openflow/codec.js';
-import {
-  OFPAT,
-  OFPFC,
-  OFPFF,
-  OFPP,
-  OFPPC,
-  OFPPR,
-  OFPT,
-  OFP_NO_BUFFER,
-} from '../../src/openflow/constants.js';
-import { matchAll } from '../../src/openflow/match.js';
-import type { MessageOf, OfpMessage } from '../../src/openflow/messages.js';
-import type { OfpAction } from '../../src/openflow/actions.js';
+import { encodeMessage } from '../../src/openflow/codec.js';
+import { OFPFF, OFPP, OFPPC, OFPPR, OFPT, OFP_NO_BUFFER } from '../../src/openflow/constants.js';
+import type { OfpMessage } from '../../src/openflow/messages.js';
 import * as arb from '../support/arbitraries.js';
+import { conn, dummyBridge, flowMod, out, send } from './helpers.js';
 
 const clock = { now: 5_000_000 };
-
-function conn(role: 'primary' | 'service' = 'primary'): { c: LocalConn; got: OfpMessage[] } {
-  const got: OfpMessage[] = [];
-  const c = new LocalConn((m) => got.push(decodeMessage(encodeMessage(m))), role);
-  return { c, got };
-}
 
 function frame(dst: number, src: number, len = 60): Buffer {
   const b = Buffer.alloc(len);
@@ -53,30 +35,6 @@ function frame(dst: number, src: number, len = 60): Buffer {
   b.writeUInt16BE(0x88b5, 12);
   return b;
 }
-
-function flowMod(
-  actions: OfpAction[],
-  extra: Partial<MessageOf<typeof OFPT.FLOW_MOD>> = {},
-): MessageOf<typeof OFPT.FLOW_MOD> {
-  return {
-    type: OFPT.FLOW_MOD,
-    xid: 9,
-    match: matchAll(),
-    cookie: 0n,
-    command: OFPFC.ADD,
-    idle_timeout: 0,
-    hard_timeout: 0,
-    priority: 0x8000,
-    buffer_id: OFP_NO_BUFFER,
-    out_port: OFPP.NONE,
-    flags: 0,
-    actions,
-    ...extra,
-  };
-}
-
-const out = (port: number): OfpAction => ({ type: OFPAT.OUTPUT, port, max_len: 0 });
-const send = (b: Bridge, c: LocalConn, m: OfpMessage) => handleRaw(b, c, encodeMessage(m));
 
 /** A dummy device that vanishes (as `ip link del` does) while a flag change is in progress. */
 class VanishingOnSetFlags extends DummyDevice {
@@ -115,11 +73,12 @@ describe('bridge faults: devices vanishing under requests', () => {
   });
 
   it('a buffered packet whose input port vanished can still be sent out (IN_PORT, FLOOD, TABLE, a port)', async () => {
-    const bridge = new Bridge({ name: 'bf2', failMode: 'secure', now: () => clock.now });
-    const a = new DummyDevice('a');
-    const b = new DummyDevice('b');
-    const x = new DummyDevice('x');
-    for (const d of [a, b, x]) bridge.addPort(new Netdev(d));
+    const { bridge, a, b, x } = dummyBridge(
+      { name: 'bf2', failMode: 'secure', now: () => clock.now },
+      'a',
+      'b',
+      'x',
+    );
     const { c, got } = conn();
     bridge.connect(c);
     x.receive(frame(0x02000000000a, 0x02000000000c), frame(0x02000000000a, 0x02000000000c));
@@ -153,11 +112,7 @@ describe('bridge faults: devices vanishing under requests', () => {
 
 describe('bridge faults: a device that vanishes and returns', () => {
   it('keeps the flows naming its port (as Open vSwitch does), which forward to it again once it is back', async () => {
-    const bridge = new Bridge({ name: 'bf5', failMode: 'secure', now: () => clock.now });
-    const a = new DummyDevice('a');
-    const b = new DummyDevice('b');
-    bridge.addPort(new Netdev(a));
-    bridge.addPort(new Netdev(b));
+    const { bridge, a, b } = dummyBridge({ name: 'bf5', failMode: 'secure', now: () => clock.now }, 'a', 'b');
     const { c, got } = conn();
     bridge.connect(c);
     await send(bridge, c, flowMod([out(2)], { priority: 10 }));
@@ -301,11 +256,12 @@ describe('bridge faults: controllers coming and going', () => {
   });
 
   it('emergency: flows kept in the emergency table across reconnects; the normal table is in use while connected', async () => {
-    const bridge = new Bridge({ name: 'bf3', failMode: 'emergency', now: () => clock.now });
-    const a = new DummyDevice('a');
-    const b = new DummyDevice('b');
-    const x = new DummyDevice('x');
-    for (const d of [a, b, x]) bridge.addPort(new Netdev(d));
+    const { bridge, a, x } = dummyBridge(
+      { name: 'bf3', failMode: 'emergency', now: () => clock.now },
+      'a',
+      'b',
+      'x',
+    );
     const first = conn();
     bridge.connect(first.c);
     await send(bridge, first.c, flowMod([out(2)]));
@@ -334,10 +290,11 @@ describe('bridge faults: controllers coming and going', () => {
   });
 
   it('standalone: NORMAL only while no controller is connected, with every controller getting packet-ins', () => {
-    const bridge = new Bridge({ name: 'bf4', failMode: 'standalone', now: () => clock.now });
-    const a = new DummyDevice('a');
-    const b = new DummyDevice('b');
-    for (const d of [a, b]) bridge.addPort(new Netdev(d));
+    const { bridge, a, b } = dummyBridge(
+      { name: 'bf4', failMode: 'standalone', now: () => clock.now },
+      'a',
+      'b',
+    );
     const one = conn();
     const two = conn();
     bridge.connect(one.c);

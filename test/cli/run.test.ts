@@ -3,20 +3,19 @@
  * driven by the real ovs-ofctl over the .mgmt socket and a ptcp: listener.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { OFDP_BIN, OfdpProcess, freePort } from '../support/ofdp-run.js';
 import { haveOpenssl, makePki } from '../support/pki.js';
 
-const BIN = join(import.meta.dirname, '../../bin/ofdp.js');
 const haveOfctl = spawnSync('ovs-ofctl', ['--version']).status === 0;
 if (!haveOfctl)
   console.warn('*** SKIPPING ofdp run tests: ovs-ofctl is not installed (scripts/install-test-deps.sh) ***');
 
 function ofdp(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync('node', [BIN, ...args], {
+  return spawnSync('node', [OFDP_BIN, ...args], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 20_000,
@@ -25,14 +24,6 @@ function ofdp(args: string[], env: NodeJS.ProcessEnv = {}) {
 
 function ofctl(...args: string[]) {
   return spawnSync('ovs-ofctl', ['-O', 'OpenFlow10', '-t', '10', ...args], { encoding: 'utf8' });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 describe('ofdp run: bad flags and config', () => {
@@ -67,58 +58,26 @@ describe('ofdp run: bad flags and config', () => {
 });
 
 describe.skipIf(!haveOfctl)('ofdp run with ovs-ofctl', () => {
-  let child: ChildProcess;
-  let rundir: string;
+  let sw: OfdpProcess;
   let port: number;
   let mgmt: string;
   let tcp: string;
 
   beforeAll(async () => {
-    rundir = mkdtempSync(join(tmpdir(), 'ofdp-run-'));
     port = await freePort();
-    mgmt = `unix:${join(rundir, 'brt.mgmt')}`;
-    tcp = `tcp:127.0.0.1:${port}`;
-    child = spawn(
-      'node',
-      [
-        BIN,
-        'run',
-        '--bridge',
-        'brt',
-        '--dpid',
-        '0xabc',
-        '--port',
-        'dummy:d1',
-        '--port',
-        'dummy:d2=5',
-        '--listen',
-        `ptcp:${port}`,
-        '--no-local',
-        '--fail-mode',
-        'secure',
-      ],
-      {
-        env: { ...process.env, OFDP_RUNDIR: rundir },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    // Ready when the start-up line (which names the listeners) is logged.
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (err.includes('listening on')) resolve();
-      });
-      child.on('exit', (code) => reject(new Error(`ofdp run exited ${code}: ${err}`)));
+    sw = await OfdpProcess.start({
+      bridge: 'brt',
+      dpid: '0xabc',
+      ports: ['dummy:d1', 'dummy:d2=5'],
+      listen: [`ptcp:${port}`],
+      failMode: 'secure',
     });
+    mgmt = sw.mgmt;
+    tcp = `tcp:127.0.0.1:${port}`;
   });
 
   afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-    rmSync(rundir, { recursive: true, force: true });
+    await sw?.stop();
   });
 
   it('answers ovs-ofctl show on the .mgmt socket with its ports and dpid', () => {
@@ -162,8 +121,8 @@ describe.skipIf(!haveOfctl)('ofdp run with ovs-ofctl', () => {
   });
 
   it('stops cleanly on SIGTERM and removes its .mgmt socket', async () => {
-    child.kill('SIGTERM');
-    const code = await new Promise((r) => child.once('exit', r));
+    // The rundir stays until afterAll, so the socket's absence is ofdp's doing.
+    const code = await sw.stop(true);
     expect(code).toBe(0);
     expect(ofctl('show', mgmt).status).not.toBe(0);
   });
@@ -174,36 +133,14 @@ describe.skipIf(!haveOfctl || !haveOpenssl)('ofdp run over SSL', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ofdp-ssl-'));
     const pki = makePki(dir, 'sw');
     const port = await freePort();
-    const child = spawn(
-      'node',
-      [
-        BIN,
-        'run',
-        '--bridge',
-        'brs',
-        '--port',
-        'dummy:s1',
-        '--no-local',
-        '--listen',
-        `pssl:${port}`,
-        '--private-key',
-        pki.privateKey,
-        '--certificate',
-        pki.certificate,
-        '--ca-cert',
-        pki.caCert,
-      ],
-      { env: { ...process.env, OFDP_RUNDIR: dir }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const sw = await OfdpProcess.start({
+      bridge: 'brs',
+      ports: ['dummy:s1'],
+      listen: [`pssl:${port}`],
+      ssl: pki,
+      rundir: dir,
+    });
     try {
-      await new Promise<void>((resolve, reject) => {
-        let err = '';
-        child.stderr!.on('data', (d: Buffer) => {
-          err += d.toString();
-          if (err.includes('listening on')) resolve();
-        });
-        child.on('exit', (code) => reject(new Error(`ofdp run exited ${code}: ${err}`)));
-      });
       const ssl = ['-p', pki.privateKey, '-c', pki.certificate, '-C', pki.caCert];
       const show = ofctl(...ssl, 'show', `ssl:127.0.0.1:${port}`);
       expect(show.status).toBe(0);
@@ -221,8 +158,7 @@ describe.skipIf(!haveOfctl || !haveOpenssl)('ofdp run over SSL', () => {
       );
       expect(refused.status).not.toBe(0);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await sw.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -13,6 +13,7 @@ import {
 } from '../../src/datapath/datapath.js';
 import { matchAll } from '../../src/openflow/match.js';
 import { DummyDevice } from '../../src/netdev/dummy.js';
+import { fieldBits } from './reference.js';
 
 let counter = 0;
 
@@ -64,19 +65,6 @@ export function makeBridge(ports: number[] = [1, 2, 3, 4], opts: DatapathOptions
     },
   };
 }
-
-const fieldBits: Record<string, number> = {
-  in_port: OFPFW.IN_PORT,
-  dl_src: OFPFW.DL_SRC,
-  dl_dst: OFPFW.DL_DST,
-  dl_vlan: OFPFW.DL_VLAN,
-  dl_vlan_pcp: OFPFW.DL_VLAN_PCP,
-  dl_type: OFPFW.DL_TYPE,
-  nw_tos: OFPFW.NW_TOS,
-  nw_proto: OFPFW.NW_PROTO,
-  tp_src: OFPFW.TP_SRC,
-  tp_dst: OFPFW.TP_DST,
-};
 
 /** A match on exactly the given fields (nw_src/nw_dst as /32 unless `nw_src_bits`/`nw_dst_bits` say). */
 export function match(

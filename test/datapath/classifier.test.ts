@@ -11,6 +11,7 @@ import { matchToWords } from '../../src/datapath/match.js';
 import { FlowCache } from '../../src/datapath/flow-cache.js';
 import { hashWords } from '../../src/datapath/hash.js';
 import {
+  fieldBits,
   fields,
   refBest,
   refIdentity,
@@ -71,19 +72,8 @@ function hittingTuples(rules: RuleSpec[], seeds: Tuple[]): Tuple[] {
     const w = m.wildcards;
     const t: Tuple = { ...s };
     for (const f of fields) {
-      const bit: Record<string, number> = {
-        in_port: OFPFW.IN_PORT,
-        dl_src: OFPFW.DL_SRC,
-        dl_dst: OFPFW.DL_DST,
-        dl_vlan: OFPFW.DL_VLAN,
-        dl_vlan_pcp: OFPFW.DL_VLAN_PCP,
-        dl_type: OFPFW.DL_TYPE,
-        nw_tos: OFPFW.NW_TOS,
-        nw_proto: OFPFW.NW_PROTO,
-        tp_src: OFPFW.TP_SRC,
-        tp_dst: OFPFW.TP_DST,
-      };
-      if (bit[f] !== undefined && !(w & bit[f]!)) (t as unknown as Record<string, number>)[f] = m[f];
+      if (fieldBits[f] !== undefined && !(w & fieldBits[f]!))
+        (t as unknown as Record<string, number>)[f] = m[f];
     }
     if (((w >> OFPFW.NW_SRC_SHIFT) & 0x3f) === 0) t.nw_src = m.nw_src;
     if (((w >> OFPFW.NW_DST_SHIFT) & 0x3f) === 0) t.nw_dst = m.nw_dst;

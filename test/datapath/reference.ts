@@ -24,6 +24,20 @@ export const pools = {
 };
 export const fields = Object.keys(pools) as (keyof typeof pools)[];
 
+/** The OFPFW bit that wildcards each field (nw_src/nw_dst have prefix counts instead). */
+export const fieldBits: Readonly<Record<string, number>> = {
+  in_port: OFPFW.IN_PORT,
+  dl_src: OFPFW.DL_SRC,
+  dl_dst: OFPFW.DL_DST,
+  dl_vlan: OFPFW.DL_VLAN,
+  dl_vlan_pcp: OFPFW.DL_VLAN_PCP,
+  dl_type: OFPFW.DL_TYPE,
+  nw_tos: OFPFW.NW_TOS,
+  nw_proto: OFPFW.NW_PROTO,
+  tp_src: OFPFW.TP_SRC,
+  tp_dst: OFPFW.TP_DST,
+};
+
 export const tupleArb: fc.Arbitrary<Tuple> = fc.record(
   Object.fromEntries(fields.map((f) => [f, fc.constantFrom(...pools[f])])) as {
     [K in keyof Tuple]: fc.Arbitrary<number>;

@@ -6,7 +6,6 @@
  * - ofdp (`ofdp run` in a child process, dialling the controller over TCP): buffered packet-ins,
  *   released by the flow-mods that name them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +14,9 @@ import { serveController, type ControllerService } from '../../src/demo/controll
 import type { ControllerEvent } from '../../src/demo/learning-controller.js';
 import { OFP_NO_BUFFER } from '../../src/openflow/constants.js';
 import { Topology } from '../support/netns.js';
+import { OfdpProcess } from '../support/ofdp-run.js';
 import { ovsUnavailableReason, runTool, startOvs, type OvsHandle } from '../support/ovs/index.js';
 
-const BIN = join(import.meta.dirname, '../../bin/ofdp.js');
 const noOvs = ovsUnavailableReason();
 if (noOvs) console.warn(`SKIPPING the learning controller against Open vSwitch: ${noOvs}`);
 const isRoot = process.getuid?.() === 0;
@@ -28,13 +27,9 @@ const dir = mkdtempSync(join(tmpdir(), 'ofdp-ctl-test-'));
 const topo = new Topology();
 let ovs: OvsHandle | undefined;
 let svc: ControllerService | undefined;
-let child: ChildProcess | undefined;
+let sw: OfdpProcess | undefined;
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await sw?.stop();
   await svc?.close();
   await ovs?.stop();
   topo.cleanup();
@@ -109,41 +104,21 @@ describe('learning controller over sockets', () => {
       const c = await controller('ptcp:0:127.0.0.1');
       svc = c.s;
       const port = c.s.address.split(':')[1]!;
-      child = spawn(
-        'node',
-        [
-          BIN,
-          'run',
-          '--bridge',
-          `dmt${process.pid}`,
-          '--no-local',
-          '--fail-mode',
-          'secure',
-          '--port',
-          `system:${h1.port}=1`,
-          '--port',
-          `system:${h2.port}=2`,
-          '--controller',
-          `tcp:127.0.0.1:${port}`,
-          '--log-level',
-          'warn',
-        ],
-        { env: { ...process.env, OFDP_RUNDIR: dir }, stdio: ['ignore', 'inherit', 'inherit'] },
-      );
+      sw = new OfdpProcess({
+        bridge: `dmt${process.pid}`,
+        failMode: 'secure',
+        ports: [`system:${h1.port}=1`, `system:${h2.port}=2`],
+        controllers: [`tcp:127.0.0.1:${port}`],
+        logLevel: 'warn',
+        rundir: dir,
+      });
       await within(c.features, 10_000, 'ofdp run never connected to the controller');
 
       expect(await ping(h1, h2)).toContain('3 packets transmitted, 3 received');
       const flows = c.events.filter((e) => e.kind === 'flow');
       expect(flows.length).toBeGreaterThanOrEqual(2);
       for (const f of flows) expect(f.kind === 'flow' && f.bufferId).not.toBe(OFP_NO_BUFFER);
-      const dump = await runTool('ovs-ofctl', [
-        '-O',
-        'OpenFlow10',
-        '-t',
-        '5',
-        'dump-flows',
-        `unix:${join(dir, `dmt${process.pid}.mgmt`)}`,
-      ]);
+      const dump = await runTool('ovs-ofctl', ['-O', 'OpenFlow10', '-t', '5', 'dump-flows', sw.mgmt]);
       expect(dump.stdout).toMatch(
         /n_packets=3, .*idle_timeout=60, .*icmp,in_port=1,.*nw_dst=10\.0\.1\.2.* actions=output:2/,
       );

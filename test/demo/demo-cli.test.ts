@@ -8,13 +8,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoNames } from '../../src/demo/names.js';
+import { OFDP_BIN, freePort } from '../support/ofdp-run.js';
 
-const BIN = join(import.meta.dirname, '../../bin/ofdp.js');
 const isRoot = process.getuid?.() === 0;
 const havePing = spawnSync('sh', ['-c', 'command -v ping && command -v ip']).status === 0;
 const haveTestController = spawnSync('sh', ['-c', 'command -v ovs-testcontroller']).status === 0;
@@ -41,14 +40,6 @@ afterAll(() => {
   for (const d of rundirs) rmSync(d, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 interface Run {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -67,7 +58,7 @@ function ofdp(
   opts: { prefix?: string[]; until?: (out: string, child: ReturnType<typeof spawn>) => void } = {},
 ): Promise<Run> {
   const [cmd, ...pre] = opts.prefix ?? ['node'];
-  const child = spawn(cmd!, [...pre, ...(opts.prefix ? ['node'] : []), BIN, ...args], {
+  const child = spawn(cmd!, [...pre, ...(opts.prefix ? ['node'] : []), OFDP_BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,10 +6,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ofdp-run.js';
 
 const LAB = join(import.meta.dirname, '../../examples/lab.sh');
 const has = (t: string) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0;
@@ -25,14 +25,6 @@ if (noTestController)
 
 const rundir = mkdtempSync(join(tmpdir(), 'ofdp-examples-'));
 afterAll(() => rmSync(rundir, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 async function lab(mode: string) {
   const r = spawnSync('bash', [LAB, mode], {

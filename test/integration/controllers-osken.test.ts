@@ -14,10 +14,9 @@ import { existsSync } from 'node:fs';
 import { uniqueName } from '../support/netns.js';
 import {
   LoopbackCapture,
+  OfdpProcess,
   freePort,
-  startOfdp,
   waitListening,
-  type Ofdp,
   type PrintedMessage,
 } from '../support/ofdp-run.js';
 import { WatchedProcess } from '../support/watched-process.js';
@@ -65,7 +64,7 @@ const count = (msgs: PrintedMessage[], type: string, text = /./): number =>
   msgs.filter((m) => m.type === type && text.test(m.text)).length;
 
 describe.skipIf(skip !== undefined)('os-ken test_add_flow_v10 against ofdp', () => {
-  const running: { stop(): Promise<void> }[] = [];
+  const running: { stop(): Promise<unknown> }[] = [];
   afterEach(async () => {
     for (const r of running.splice(0).reverse()) await r.stop();
   });
@@ -78,15 +77,12 @@ describe.skipIf(skip !== undefined)('os-ken test_add_flow_v10 against ofdp', () 
     const cap = new LoopbackCapture(port);
     running.push({ stop: () => cap.cleanup() });
     if (haveTcpdump) await cap.start();
-    const sw: Ofdp = await startOfdp(uniqueName('bo'), [
-      '--no-local',
-      '--port',
-      'dummy:d1',
-      '--controller',
-      `tcp:127.0.0.1:${port}`,
-      '--fail-mode',
-      'secure',
-    ]);
+    const sw = await OfdpProcess.start({
+      bridge: uniqueName('bo'),
+      ports: ['dummy:d1'],
+      controllers: [`tcp:127.0.0.1:${port}`],
+      failMode: 'secure',
+    });
     running.push(sw);
     const { summary, failures } = await verdict(ctl);
     expect(failures).toEqual([]);
@@ -107,15 +103,12 @@ describe.skipIf(skip !== undefined)('os-ken test_add_flow_v10 against ofdp', () 
   });
 
   it('os-ken dials ofdp ptcp: (--ofp-switch-address-list): OK=19 NG=0', async () => {
-    const sw: Ofdp = await startOfdp(uniqueName('bo'), [
-      '--no-local',
-      '--port',
-      'dummy:d1',
-      '--listen',
-      'ptcp:0',
-      '--fail-mode',
-      'secure',
-    ]);
+    const sw = await OfdpProcess.start({
+      bridge: uniqueName('bo'),
+      ports: ['dummy:d1'],
+      listen: ['ptcp:0'],
+      failMode: 'secure',
+    });
     running.push(sw);
     const cap = new LoopbackCapture(sw.tcpPorts[0]!);
     running.push({ stop: () => cap.cleanup() });

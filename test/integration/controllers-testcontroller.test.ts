@@ -28,11 +28,11 @@ import { Topology, uniqueName, type Host, type Netns } from '../support/netns.js
 import { runTool, waitFor } from '../support/ovs/tools.js';
 import {
   LoopbackCapture,
+  OfdpProcess,
   freePort,
   ofctl,
-  startOfdp,
   waitListening,
-  type Ofdp,
+  type OfdpOptions,
   type PrintedMessage,
 } from '../support/ofdp-run.js';
 import { WatchedProcess } from '../support/watched-process.js';
@@ -112,7 +112,7 @@ function checkBufferedSession(msgs: PrintedMessage[], controllerPort: number): n
  * Moves the tap `tap` (ofdp's port `portNo`) into `ns`, addresses and raises it there, and waits
  * until ofdp reports the port up again (it follows the device into the namespace).
  */
-async function tapHost(sw: Ofdp, portNo: number, tap: string, ns: Netns, cidr: string): Promise<Host> {
+async function tapHost(sw: OfdpProcess, portNo: number, tap: string, ns: Netns, cidr: string): Promise<Host> {
   const moved = await runTool('ip', ['link', 'set', tap, 'netns', ns.name]);
   expect(moved.stderr).toBe('');
   ns.exec(`ip link set ${tap} up`);
@@ -136,7 +136,7 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
   let h1: Host;
   let ns2: Netns;
   let ovsRundir: string;
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
 
   beforeAll(() => {
     ovsRundir = mkdtempSync(join(tmpdir(), 'ofdp-tc-'));
@@ -157,23 +157,19 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
   });
 
   /** Registers something to stop after the test and returns it. */
-  function owned<T extends { stop(): Promise<void> } | { cleanup(): Promise<void> }>(x: T): T {
+  function owned<T extends { stop(): Promise<unknown> } | { cleanup(): Promise<void> }>(x: T): T {
     cleanups.push(() => ('stop' in x ? x.stop() : x.cleanup()));
     return x;
   }
 
   /** ofdp with h1's veth as port 1 and a new tap as port 2 (moved into ns2 by tapHost). */
-  function ofdpArgs(tap: string, channel: string[]): string[] {
-    return [
-      '--no-local',
-      '--port',
-      `system:${h1.port}=1`,
-      '--port',
-      `tap:${tap}=2`,
+  function ofdpOptions(tap: string, channel: Pick<OfdpOptions, 'controllers' | 'listen'>): OfdpOptions {
+    return {
+      bridge: uniqueName('bt'),
+      ports: [`system:${h1.port}=1`, `tap:${tap}=2`],
       ...channel,
-      '--fail-mode',
-      'secure',
-    ];
+      failMode: 'secure',
+    };
   }
 
   it('ofdp dials a passive ovs-testcontroller: veth host and moved-tap host ping both ways via buffered flow-mods', async () => {
@@ -183,9 +179,7 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
     const cap = owned(new LoopbackCapture(port));
     await cap.start();
     const tap = uniqueName('tp');
-    const sw: Ofdp = owned(
-      await startOfdp(uniqueName('bt'), ofdpArgs(tap, ['--controller', `tcp:127.0.0.1:${port}`])),
-    );
+    const sw = owned(await OfdpProcess.start(ofdpOptions(tap, { controllers: [`tcp:127.0.0.1:${port}`] })));
     await sw.proc.waitForOutput(/connected \(primary\)/);
     const h2 = await tapHost(sw, 2, tap, ns2, '10.0.0.2/24');
     flushNeighbours(h1, h2);
@@ -243,7 +237,7 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
 
   it('ovs-testcontroller dials ofdp ptcp: (service connection) and gets packet-ins after its SET_CONFIG', async () => {
     const tap = uniqueName('tp');
-    const sw: Ofdp = owned(await startOfdp(uniqueName('bt'), ofdpArgs(tap, ['--listen', 'ptcp:0'])));
+    const sw = owned(await OfdpProcess.start(ofdpOptions(tap, { listen: ['ptcp:0'] })));
     const port = sw.tcpPorts[0]!;
     expect(port).toBeGreaterThan(0);
     const h2 = await tapHost(sw, 2, tap, ns2, '10.0.0.2/24');
@@ -299,9 +293,7 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
     const tc = owned(testcontroller(`ptcp:${port}:127.0.0.1`, ovsRundir, opts));
     await waitListening(port, tc);
     const tap = uniqueName('tp');
-    const sw: Ofdp = owned(
-      await startOfdp(uniqueName('bt'), ofdpArgs(tap, ['--controller', `tcp:127.0.0.1:${port}`])),
-    );
+    const sw = owned(await OfdpProcess.start(ofdpOptions(tap, { controllers: [`tcp:127.0.0.1:${port}`] })));
     await sw.proc.waitForOutput(/connected \(primary\)/);
     const h2 = await tapHost(sw, 2, tap, ns2, '10.0.0.2/24');
     flushNeighbours(h1, h2);

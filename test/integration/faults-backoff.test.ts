@@ -9,7 +9,7 @@
  * against [expected - 50 ms, expected + 1 s].
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { OfdpProcess } from '../support/faults/ofdp-process.js';
+import { OfdpProcess } from '../support/ofdp-run.js';
 import { ScriptedController } from '../support/faults/scripted-controller.js';
 import { faultsUnavailable } from '../support/faults/available.js';
 

@@ -17,7 +17,7 @@ import { OFPBRC, OFPET, OFPPC, OFPPR, OFPT } from '../../src/openflow/constants.
 import { Topology, type Host } from '../support/netns.js';
 import { ofctl } from '../support/ovs/ofctl.js';
 import { faultsUnavailable } from '../support/faults/available.js';
-import { OfdpProcess } from '../support/faults/ofdp-process.js';
+import { OfdpProcess } from '../support/ofdp-run.js';
 import { ScriptedController, type ControllerSession } from '../support/faults/scripted-controller.js';
 import { pingOnce } from '../support/faults/hosts.js';
 

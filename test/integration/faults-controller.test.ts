@@ -19,7 +19,7 @@ import { parseFlow } from '../../src/openflow/flow-syntax/index.js';
 import { Topology, type Host } from '../support/netns.js';
 import { ofctl } from '../support/ovs/ofctl.js';
 import { faultsUnavailable } from '../support/faults/available.js';
-import { OfdpProcess } from '../support/faults/ofdp-process.js';
+import { OfdpProcess } from '../support/ofdp-run.js';
 import { ScriptedController } from '../support/faults/scripted-controller.js';
 import { pingOnce, pingWithin, rxPackets } from '../support/faults/hosts.js';
 

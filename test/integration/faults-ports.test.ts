@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { Topology, sh, trySh, uniqueName, type Host } from '../support/netns.js';
 import { ofctl } from '../support/ovs/ofctl.js';
 import { faultsUnavailable } from '../support/faults/available.js';
-import { OfdpProcess } from '../support/faults/ofdp-process.js';
+import { OfdpProcess } from '../support/ofdp-run.js';
 import { OfctlMonitor } from '../support/faults/monitor.js';
 import { pingWithin } from '../support/faults/hosts.js';
 

@@ -9,6 +9,7 @@ import { OfpChannel, type ChannelCloseReason } from '../../src/openflow/channel/
 import { decodeMessage, encodeMessage } from '../../src/openflow/codec.js';
 import { OFPBRC, OFPET, OFPT } from '../../src/openflow/constants.js';
 import { OfpDecodeError } from '../../src/openflow/decode-error.js';
+import { matchAll } from '../../src/openflow/match.js';
 import type { OfpMessage } from '../../src/openflow/messages.js';
 import { FakeClock } from '../connmgr/fake-clock.js';
 import { FakeStream, settle } from '../connmgr/fake-stream.js';
@@ -220,21 +221,7 @@ describe('malformed messages', () => {
     const fm = encodeMessage({
       type: OFPT.FLOW_MOD,
       xid: 6,
-      match: {
-        wildcards: 0x3820ff,
-        in_port: 0,
-        dl_src: 0,
-        dl_dst: 0,
-        dl_vlan: 0,
-        dl_vlan_pcp: 0,
-        dl_type: 0,
-        nw_tos: 0,
-        nw_proto: 0,
-        nw_src: 0,
-        nw_dst: 0,
-        tp_src: 0,
-        tp_dst: 0,
-      },
+      match: { ...matchAll(), wildcards: 0x3820ff },
       cookie: 0n,
       command: 0,
       idle_timeout: 0,

@@ -19,6 +19,7 @@ import {
 } from '../../src/openflow/constants.js';
 import type { OfpAction } from '../../src/openflow/actions.js';
 import type { OfpMatch } from '../../src/openflow/structs.js';
+import { matchAll } from '../../src/openflow/match.js';
 import { parseFlow, type FlowCommandName, type FlowMod } from '../../src/openflow/flow-syntax/index.js';
 import { formatActions, formatMatch, formatPort } from '../../src/openflow/print/index.js';
 
@@ -52,21 +53,7 @@ const canonicalMatch: fc.Arbitrary<OfpMatch> = fc
     tpDst: opt(u16),
   })
   .map((r) => {
-    const m: OfpMatch = {
-      wildcards: OVS_ALL_WILDCARDS,
-      in_port: 0,
-      dl_src: 0,
-      dl_dst: 0,
-      dl_vlan: 0,
-      dl_vlan_pcp: 0,
-      dl_type: 0,
-      nw_tos: 0,
-      nw_proto: 0,
-      nw_src: 0,
-      nw_dst: 0,
-      tp_src: 0,
-      tp_dst: 0,
-    };
+    const m: OfpMatch = { ...matchAll(), wildcards: OVS_ALL_WILDCARDS };
     const clear = (bit: number) => (m.wildcards &= ~bit);
     if (r.inPort !== undefined) {
       clear(OFPFW.IN_PORT);

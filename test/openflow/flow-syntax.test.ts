@@ -17,6 +17,7 @@ import {
   parseFlowMatch,
   portNameMap,
 } from '../../src/openflow/flow-syntax/index.js';
+import { matchAll } from '../../src/openflow/match.js';
 
 function message(f: () => unknown): string {
   try {
@@ -34,21 +35,7 @@ describe('parseFlow', () => {
     expect(flowMod).toEqual({
       type: OFPT.FLOW_MOD,
       xid: 1,
-      match: {
-        wildcards: 0x3820ff,
-        in_port: 0,
-        dl_src: 0,
-        dl_dst: 0,
-        dl_vlan: 0,
-        dl_vlan_pcp: 0,
-        dl_type: 0,
-        nw_tos: 0,
-        nw_proto: 0,
-        nw_src: 0,
-        nw_dst: 0,
-        tp_src: 0,
-        tp_dst: 0,
-      },
+      match: { ...matchAll(), wildcards: 0x3820ff },
       cookie: 0n,
       command: OFPFC.ADD,
       idle_timeout: 0,

@@ -1,17 +1,23 @@
 /*
- * `ofdp run` as a child process for integration tests with real controllers, plus the small
- * pieces those tests share: free TCP ports, waiting for a tool's listening socket, and a
- * loopback capture with tcpdump decoded by `ovs-ofctl ofp-parse-pcap` (an oracle independent of
- * our own codec).
+ * `ofdp run` as a child process for the tests that run the switch as users do (CLI, fault and
+ * controller integration tests), plus the small pieces those tests share: free TCP ports, waiting
+ * for a tool's listening socket, and a loopback capture with tcpdump decoded by
+ * `ovs-ofctl ofp-parse-pcap` (an oracle independent of our own codec).
  *
  * ofdp runs from the compiled CLI (bin/ofdp.js → dist/, built before the suite by `npm test`),
- * with a private rundir so its .mgmt socket never collides with another test's.
+ * with a private rundir so its .mgmt socket never collides with another test's. Its log is kept
+ * line by line so a test waits for log events ("connected", "vanished") instead of sleeping.
+ *
+ * A separate process, not startSwitch() in the test's own process: fault tests kill and recreate
+ * things under the switch and must see it survive as users run it; and ovs-ofctl run synchronously
+ * could never get an answer from a switch living in the blocked test process.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SslOptions } from '../../src/connmgr/index.js';
 import { ofctl as runOfctl } from './ovs/ofctl.js';
 import { runTool, waitFor } from './ovs/tools.js';
 import { WatchedProcess } from './watched-process.js';
@@ -41,43 +47,131 @@ export async function waitListening(port: number, owner: WatchedProcess, timeout
   );
 }
 
-export interface Ofdp {
-  proc: WatchedProcess;
-  rundir: string;
-  /** `unix:<rundir>/<bridge>.mgmt`, for ovs-ofctl. */
-  mgmt: string;
-  /** The TCP ports of its ptcp: listeners, as bound (ptcp:0 resolved). */
-  tcpPorts: number[];
-  stop(): Promise<void>;
+export interface OfdpOptions {
+  bridge: string;
+  /** `TYPE:NAME[=OFPORT]` each. */
+  ports?: string[];
+  controllers?: string[];
+  listen?: string[];
+  failMode?: 'standalone' | 'secure' | 'emergency';
+  dpid?: string;
+  /** Create the LOCAL port (default false: these tests do not need it). */
+  local?: boolean;
+  /** Default: ofdp's own (info). */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** Key, certificate and CA for ssl: and pssl: targets. */
+  ssl?: SslOptions;
+  /** Run directory to use (e.g. a killed instance's, to restart over its stale .mgmt socket). */
+  rundir?: string;
 }
 
-/**
- * Starts `ofdp run --bridge BRIDGE --rundir TMP ARGS…` and resolves once its start-up line
- * ("…; listening on …") is logged, i.e. its ports are open and its listeners bound.
- */
-export async function startOfdp(bridge: string, args: readonly string[]): Promise<Ofdp> {
-  const rundir = mkdtempSync(join(tmpdir(), 'ofdp-int-'));
-  const proc = new WatchedProcess(`ofdp run (${bridge})`, process.execPath, [
-    OFDP_BIN,
-    'run',
-    '--bridge',
-    bridge,
-    '--rundir',
-    rundir,
-    ...args,
-  ]);
-  const stop = async (): Promise<void> => {
-    await proc.stop();
-    rmSync(rundir, { recursive: true, force: true });
-  };
-  try {
-    const m = await proc.waitForOutput(/listening on ([^\n]*)\n/, 20_000);
-    const tcpPorts = [...m[1]!.matchAll(/ptcp:(\d+)/g)].map((x) => Number(x[1]));
-    return { proc, rundir, mgmt: `unix:${join(rundir, `${bridge}.mgmt`)}`, tcpPorts, stop };
-  } catch (e) {
-    await stop();
-    throw e;
+/** `ofdp run`'s flags for `opts`, but for --rundir. */
+function runFlags(opts: OfdpOptions): string[] {
+  const args = ['--bridge', opts.bridge];
+  if (opts.local !== true) args.push('--no-local');
+  if (opts.logLevel) args.push('--log-level', opts.logLevel);
+  if (opts.dpid) args.push('--dpid', opts.dpid);
+  if (opts.failMode) args.push('--fail-mode', opts.failMode);
+  for (const p of opts.ports ?? []) args.push('--port', p);
+  for (const c of opts.controllers ?? []) args.push('--controller', c);
+  for (const l of opts.listen ?? []) args.push('--listen', l);
+  if (opts.ssl)
+    args.push(
+      '--private-key',
+      opts.ssl.privateKey,
+      '--certificate',
+      opts.ssl.certificate,
+      '--ca-cert',
+      opts.ssl.caCert,
+    );
+  return args;
+}
+
+export class OfdpProcess {
+  readonly proc: WatchedProcess;
+  readonly rundir: string;
+  /** The TCP ports of its ptcp: listeners, as bound (ptcp:0 resolved); filled in by start(). */
+  tcpPorts: number[] = [];
+
+  /** Starts it without waiting (see start()). */
+  constructor(readonly opts: OfdpOptions) {
+    this.rundir = opts.rundir ?? mkdtempSync(join(tmpdir(), 'ofdp-run-'));
+    this.proc = new WatchedProcess(`ofdp run (${opts.bridge})`, process.execPath, [
+      OFDP_BIN,
+      'run',
+      '--rundir',
+      this.rundir,
+      ...runFlags(opts),
+    ]);
   }
+
+  /**
+   * Starts it and resolves once its start-up line ("…; listening on …") is logged, i.e. its ports
+   * are open and its listeners bound.
+   */
+  static async start(opts: OfdpOptions, timeoutMs = 20_000): Promise<OfdpProcess> {
+    const p = new OfdpProcess(opts);
+    try {
+      const line = await p.waitForLog(/listening on/, timeoutMs);
+      const listeners = line.slice(line.indexOf('listening on'));
+      p.tcpPorts = [...listeners.matchAll(/ptcp:(\d+)/g)].map((x) => Number(x[1]));
+    } catch (e) {
+      await p.stop();
+      throw e;
+    }
+    return p;
+  }
+
+  /** `unix:<rundir>/<bridge>.mgmt`, for ovs-ofctl. */
+  get mgmt(): string {
+    return `unix:${join(this.rundir, `${this.opts.bridge}.mgmt`)}`;
+  }
+
+  get running(): boolean {
+    return this.proc.running;
+  }
+
+  /** The complete log lines so far. */
+  get lines(): string[] {
+    return completeLines(this.proc.output());
+  }
+
+  /**
+   * Resolves with the first log line matching `re` from line `from` on (default: any line so far);
+   * rejects after `timeoutMs`, or at once if the process exits first.
+   */
+  waitForLog(re: RegExp, timeoutMs = 10_000, from = 0): Promise<string> {
+    return this.proc.waitUntil(
+      `a log line matching ${re}`,
+      (out) =>
+        completeLines(out)
+          .slice(from)
+          .find((l) => re.test(l)),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * SIGTERM, wait for the exit (SIGKILL after 5 s), remove the rundir unless `keepRundir`; returns
+   * the exit code.
+   */
+  async stop(keepRundir = false): Promise<number | null> {
+    await this.proc.stop();
+    if (!keepRundir) rmSync(this.rundir, { recursive: true, force: true });
+    return this.proc.child.exitCode;
+  }
+
+  /** SIGKILL, as a crash: nothing is cleaned up (the rundir and its .mgmt socket stay). */
+  async crash(): Promise<void> {
+    await this.proc.stop('SIGKILL');
+  }
+}
+
+/** `text` up to its last newline, as lines (a line still being written is left out). */
+function completeLines(text: string): string[] {
+  const lines = text.split('\n');
+  lines.pop();
+  return lines;
 }
 
 /** `ovs-ofctl -O OpenFlow10 -t 10 ARGS…`'s stdout; rejects unless it exits 0. */

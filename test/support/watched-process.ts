@@ -71,6 +71,15 @@ export class WatchedProcess {
    * rejects if the process exits first or after `timeoutMs`.
    */
   waitForOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    return this.waitUntil(String(pattern), (log) => log.match(pattern) ?? undefined, timeoutMs);
+  }
+
+  /**
+   * Resolves with the first result of `probe` other than undefined, tried on the output so far and
+   * again as each chunk arrives; rejects (naming `what`) if the process exits first or after
+   * `timeoutMs`.
+   */
+  waitUntil<T>(what: string, probe: (output: string) => T | undefined, timeoutMs = 10_000): Promise<T> {
     return new Promise((resolve, reject) => {
       const finish = (then: () => void): void => {
         this.waiters.delete(check);
@@ -78,19 +87,19 @@ export class WatchedProcess {
         then();
       };
       const check = (): void => {
-        const m = this.log.match(pattern);
-        if (m) return finish(() => resolve(m));
+        const found = probe(this.log);
+        if (found !== undefined) return finish(() => resolve(found));
         if (!this.running)
           finish(() =>
             reject(
-              new Error(`${this.label} exited (${this.describeExit()}) before ${pattern}:\n${this.tail()}`),
+              new Error(`${this.label} exited (${this.describeExit()}) before ${what}:\n${this.tail()}`),
             ),
           );
       };
       const timer = setTimeout(
         () =>
           finish(() =>
-            reject(new Error(`${this.label}: no ${pattern} within ${timeoutMs} ms:\n${this.tail()}`)),
+            reject(new Error(`${this.label}: no ${what} within ${timeoutMs} ms:\n${this.tail()}`)),
           ),
         timeoutMs,
       );

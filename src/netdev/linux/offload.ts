@@ -102,43 +102,57 @@ export function segmentedSize(hdrLen: number, len: number, gsoSize: number): num
   return Math.ceil(payload / gsoSize) * hdrLen + payload;
 }
 
+type Alloc = (n: number) => { buf: Buffer; off: number };
+type Emit = (buf: Buffer, off: number, len: number) => void;
+
+/** Where a `proto` packet's headers sit in frame src[off, off+len), over IPv4 or IPv6. */
+interface Headers {
+  l3: number;
+  l4: number;
+  /** IPv4 header length (0 for IPv6). */
+  ihl: number;
+  v6: boolean;
+}
+
+/** Finds the IP and L4 headers of a `proto` packet, or undefined for anything else (or a runt). */
+function ipHeaders(src: Buffer, off: number, len: number, proto: number): Headers | undefined {
+  const l3i = l3Offset(src, off, len);
+  if (!l3i) return undefined;
+  const { l3, type } = l3i;
+  const end = off + len;
+  if (type === ETH_P_IP) {
+    if (l3 + 20 > end || src[l3 + 9] !== proto) return undefined;
+    const ihl = (src[l3]! & 0x0f) * 4;
+    return { l3, l4: l3 + ihl, ihl, v6: false };
+  }
+  if (type === ETH_P_IPV6) {
+    if (l3 + 40 > end || src[l3 + 6] !== proto) return undefined;
+    return { l3, l4: l3 + 40, ihl: 0, v6: true };
+  }
+  return undefined;
+}
+
 /**
- * Cuts the TCP super-frame src[off, off+len) into segments of at most `gsoSize` payload bytes.
- * `alloc(n)` returns a Buffer and offset with room for n bytes; `emit` receives each finished
- * segment. Returns the number of segments, or 0 when the frame is not TCP over IPv4/IPv6 (the
- * caller drops it).
+ * The loop both segmenters share: each segment repeats the headers src[off, hdrEnd) in front of
+ * its slice of the payload, gets its own IP length (and IPv4 ID and header checksum), then
+ * `fixL4(b, l4, i, n, chunk)` adjusts the L4 header before its checksum is computed.
  */
-export function segmentTcp(
+function segment(
   src: Buffer,
   off: number,
   len: number,
   gsoSize: number,
-  alloc: (n: number) => { buf: Buffer; off: number },
-  emit: (buf: Buffer, off: number, len: number) => void,
+  h: Headers,
+  hdrEnd: number,
+  proto: number,
+  fixL4: (b: Buffer, l4: number, i: number, n: number, chunk: number) => void,
+  alloc: Alloc,
+  emit: Emit,
 ): number {
-  const l3i = l3Offset(src, off, len);
-  if (!l3i || gsoSize <= 0) return 0;
-  const { l3, type } = l3i;
-  const end = off + len;
-  let l4: number;
-  let ihl = 0;
-  const v6 = type === ETH_P_IPV6;
-  if (type === ETH_P_IP) {
-    if (l3 + 20 > end || src[l3 + 9] !== IPPROTO_TCP) return 0;
-    ihl = (src[l3]! & 0x0f) * 4;
-    l4 = l3 + ihl;
-  } else if (v6) {
-    if (l3 + 40 > end || src[l3 + 6] !== IPPROTO_TCP) return 0;
-    l4 = l3 + 40;
-  } else return 0;
-  if (l4 + 20 > end) return 0;
-  const hdrEnd = l4 + (src[l4 + 12]! >> 4) * 4;
-  if (hdrEnd > end) return 0;
+  const { l3, l4, ihl, v6 } = h;
   const hdrLen = hdrEnd - off;
-  const payload = end - hdrEnd;
+  const payload = off + len - hdrEnd;
   const n = Math.max(1, Math.ceil(payload / gsoSize));
-  const seq0 = src.readUInt32BE(l4 + 4);
-  const flags0 = src[l4 + 13]!;
   const id0 = v6 ? 0 : src.readUInt16BE(l3 + 4);
   for (let i = 0; i < n; i++) {
     const chunk = Math.min(gsoSize, payload - i * gsoSize);
@@ -154,15 +168,41 @@ export function segmentTcp(
       b.writeUInt16BE((id0 + i) & 0xffff, sl3 + 4);
       ipv4HeaderChecksum(b, sl3, ihl);
     }
-    b.writeUInt32BE((seq0 + i * gsoSize) >>> 0, sl4 + 4);
-    let fl = flags0;
-    if (i < n - 1) fl &= ~0x09; // FIN and PSH only on the last segment
-    if (i > 0) fl &= ~0x80; // CWR only on the first
-    b[sl4 + 13] = fl;
-    l4Checksum(b, sl3, sl4, o + segLen, v6, IPPROTO_TCP);
+    fixL4(b, sl4, i, n, chunk);
+    l4Checksum(b, sl3, sl4, o + segLen, v6, proto);
     emit(b, o, segLen);
   }
   return n;
+}
+
+/**
+ * Cuts the TCP super-frame src[off, off+len) into segments of at most `gsoSize` payload bytes.
+ * `alloc(n)` returns a Buffer and offset with room for n bytes; `emit` receives each finished
+ * segment. Returns the number of segments, or 0 when the frame is not TCP over IPv4/IPv6 (the
+ * caller drops it).
+ */
+export function segmentTcp(
+  src: Buffer,
+  off: number,
+  len: number,
+  gsoSize: number,
+  alloc: Alloc,
+  emit: Emit,
+): number {
+  const h = gsoSize > 0 ? ipHeaders(src, off, len, IPPROTO_TCP) : undefined;
+  if (!h || h.l4 + 20 > off + len) return 0;
+  const hdrEnd = h.l4 + (src[h.l4 + 12]! >> 4) * 4;
+  if (hdrEnd > off + len) return 0;
+  const seq0 = src.readUInt32BE(h.l4 + 4);
+  const flags0 = src[h.l4 + 13]!;
+  const fixTcp = (b: Buffer, l4: number, i: number, n: number): void => {
+    b.writeUInt32BE((seq0 + i * gsoSize) >>> 0, l4 + 4);
+    let fl = flags0;
+    if (i < n - 1) fl &= ~0x09; // FIN and PSH only on the last segment
+    if (i > 0) fl &= ~0x80; // CWR only on the first
+    b[l4 + 13] = fl;
+  };
+  return segment(src, off, len, gsoSize, h, hdrEnd, IPPROTO_TCP, fixTcp, alloc, emit);
 }
 
 /**
@@ -175,47 +215,13 @@ export function segmentUdp(
   off: number,
   len: number,
   gsoSize: number,
-  alloc: (n: number) => { buf: Buffer; off: number },
-  emit: (buf: Buffer, off: number, len: number) => void,
+  alloc: Alloc,
+  emit: Emit,
 ): number {
-  const l3i = l3Offset(src, off, len);
-  if (!l3i || gsoSize <= 0) return 0;
-  const { l3, type } = l3i;
-  const end = off + len;
-  const v6 = type === ETH_P_IPV6;
-  let ihl = 0;
-  let l4: number;
-  if (type === ETH_P_IP) {
-    if (l3 + 20 > end || src[l3 + 9] !== IPPROTO_UDP) return 0;
-    ihl = (src[l3]! & 0x0f) * 4;
-    l4 = l3 + ihl;
-  } else if (v6) {
-    if (l3 + 40 > end || src[l3 + 6] !== IPPROTO_UDP) return 0;
-    l4 = l3 + 40;
-  } else return 0;
-  const hdrEnd = l4 + 8;
-  if (hdrEnd > end) return 0;
-  const hdrLen = hdrEnd - off;
-  const payload = end - hdrEnd;
-  const n = Math.max(1, Math.ceil(payload / gsoSize));
-  const id0 = v6 ? 0 : src.readUInt16BE(l3 + 4);
-  for (let i = 0; i < n; i++) {
-    const chunk = Math.min(gsoSize, payload - i * gsoSize);
-    const segLen = hdrLen + chunk;
-    const { buf: b, off: o } = alloc(segLen);
-    src.copy(b, o, off, hdrEnd);
-    src.copy(b, o + hdrLen, hdrEnd + i * gsoSize, hdrEnd + i * gsoSize + chunk);
-    const sl3 = o + (l3 - off);
-    const sl4 = o + (l4 - off);
-    if (v6) b.writeUInt16BE(8 + chunk, sl3 + 4);
-    else {
-      b.writeUInt16BE(segLen - (l3 - off), sl3 + 2);
-      b.writeUInt16BE((id0 + i) & 0xffff, sl3 + 4);
-      ipv4HeaderChecksum(b, sl3, ihl);
-    }
-    b.writeUInt16BE(8 + chunk, sl4 + 4);
-    l4Checksum(b, sl3, sl4, o + segLen, v6, IPPROTO_UDP);
-    emit(b, o, segLen);
-  }
-  return n;
+  const h = gsoSize > 0 ? ipHeaders(src, off, len, IPPROTO_UDP) : undefined;
+  if (!h || h.l4 + 8 > off + len) return 0;
+  const fixUdp = (b: Buffer, l4: number, _i: number, _n: number, chunk: number): void => {
+    b.writeUInt16BE(8 + chunk, l4 + 4);
+  };
+  return segment(src, off, len, gsoSize, h, h.l4 + 8, IPPROTO_UDP, fixUdp, alloc, emit);
 }
