@@ -15,6 +15,8 @@ import { OFPP } from '../openflow/constants.js';
 import { defaultRegistry, type NetdevRegistry } from '../netdev/registry.js';
 import { Netdev } from '../netdev/netdev.js';
 import { moduleLogger } from '../log.js';
+import { Datapath } from '../datapath/datapath.js';
+import { warmUpFastPath } from '../datapath/warm-up.js';
 import { Bridge } from './bridge.js';
 import { attachConnections } from './attach.js';
 import type { RunConfig } from './run-config.js';
@@ -36,6 +38,8 @@ export async function startSwitch(
   cfg: RunConfig,
   registry: NetdevRegistry = defaultRegistry(),
 ): Promise<RunningSwitch> {
+  // Before any port opens: the first real frames then meet optimised code (see warm-up.ts).
+  warmUpFastPath(() => new Datapath());
   const bridge = new Bridge({
     name: cfg.bridge,
     failMode: cfg.failMode,

@@ -37,6 +37,8 @@
  * classifier, runs the rule's compiled actions editing the frame in place (a VLAN push moves it to
  * headroom in a scratch buffer first), and flushes each port it sent to once at the end of the batch.
  * Nothing on that path allocates except upcalls.
+ * A long-running switch calls warmUpFastPath() (warm-up.ts) once at start-up, so V8 has optimised
+ * this path before real frames arrive.
  *
  * Port rules: output never goes back out the in_port unless asked with OFPP_IN_PORT; a port with
  * OFPPC_PORT_DOWN or OFPPC_NO_FWD, or whose link is down, sends nothing; FLOOD skips OFPPC_NO_FLOOD

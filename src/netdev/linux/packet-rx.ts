@@ -122,6 +122,8 @@ export class MmsgReader {
   private readonly iovs = RX_BATCH * MMSGHDR;
   private readonly ctrls = this.iovs + RX_BATCH * IOVEC;
   private readonly slots = this.ctrls + RX_BATCH * CTRL;
+  /** Leading headers the last recvmmsg() filled, whose controllen/flags need restoring. */
+  private used = RX_BATCH;
   truncated = 0;
 
   constructor(
@@ -147,12 +149,16 @@ export class MmsgReader {
     const b = this.mem.buf;
     const vh = this.vnet ? VIRTIO_NET_HDR_LEN : 0;
     for (let k = 0; k < budget; k++) {
-      for (let i = 0; i < RX_BATCH; i++) {
-        b.writeUInt32LE(CTRL, i * MMSGHDR + 40); // msg_controllen (the kernel overwrote it)
+      // The kernel rewrites msg_controllen and msg_flags only of the messages it fills: restore
+      // just those (one, for a lone frame) rather than all RX_BATCH before every call.
+      for (let i = 0; i < this.used; i++) {
+        b.writeUInt32LE(CTRL, i * MMSGHDR + 40); // msg_controllen
         b.writeUInt32LE(0, i * MMSGHDR + 48); // msg_flags
       }
+      this.used = 0;
       const r = ffi.recvmmsgAt(this.fd, this.mem.addr, RX_BATCH, ffi.MSG_DONTWAIT);
       if (r <= 0) return false;
+      this.used = r;
       for (let i = 0; i < r; i++) {
         const h = i * MMSGHDR;
         const got = b.readUInt32LE(h + 56);
