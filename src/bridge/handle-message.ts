@@ -83,17 +83,20 @@ export function handleRequest(
   msg: OfpMessage,
   raw: Buffer,
 ): Promise<void> | void {
-  const fail = (e: unknown): void => {
-    if (e instanceof DatapathError || e instanceof OfpDecodeError)
-      return sendError(conn, msg.xid, e.errorType, e.errorCode, raw);
-    throw e;
-  };
+  // No closure here: this runs for every message, and a refusal is the rare case.
   try {
     const r = handleMessage(bridge, conn, msg);
-    if (r) return r.catch(fail);
+    if (r) return r.catch((e: unknown) => refuse(conn, msg, raw, e));
   } catch (e) {
-    fail(e);
+    refuse(conn, msg, raw, e);
   }
+}
+
+/** Answers a refusal with OFPT_ERROR; anything else is a bug and propagates. */
+function refuse(conn: BridgeConn, msg: OfpMessage, raw: Buffer, e: unknown): void {
+  if (e instanceof DatapathError || e instanceof OfpDecodeError)
+    return sendError(conn, msg.xid, e.errorType, e.errorCode, raw);
+  throw e;
 }
 
 function reply(conn: BridgeConn, msg: OfpMessage): void {

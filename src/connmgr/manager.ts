@@ -6,7 +6,8 @@
  * Events (all synchronous, in order per connection):
  *   'up'      (conn)              HELLO negotiated; attach nothing: messages arrive via 'message'.
  *   'message' (conn, msg, raw)    every message after HELLO except ECHO (answered by the channel);
- *                                 `raw` is the message's bytes, for errors that echo it.
+ *                                 `raw` is the message's bytes, for errors that echo it. The
+ *                                 bridge takes them through `receiver` instead (called first).
  *   'drain'   (conn)              the connection's send queue emptied (resume packet-ins).
  *   'down'    (conn, reason, err) a connection that was 'up' closed.
  *   'primaries' (count)           the number of up primary connections changed; 0 means every
@@ -80,6 +81,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   private readonly conns = new Set<OfConnection>();
   private primaries = 0;
   private closed = false;
+  /**
+   * The bridge's direct receiver of every message, called before any 'message' listener (same
+   * events, minus the argument array EventEmitter.emit allocates per call on this hot path).
+   */
+  receiver: ((conn: OfConnection, msg: OfpMessage, raw: Buffer) => void) | undefined;
 
   constructor(options: ConnectionManagerOptions = {}) {
     super();
@@ -193,7 +199,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
         this.emit('up', conn);
         if (conn.role === 'primary') this.setPrimaries(this.primaries + 1);
       },
-      message: (conn, msg, raw) => this.emit('message', conn, msg, raw),
+      message: (conn, msg, raw) => {
+        const receiver = this.receiver;
+        if (receiver) receiver(conn, msg, raw);
+        if (this.listenerCount('message') !== 0) this.emit('message', conn, msg, raw);
+      },
       drain: (conn) => this.emit('drain', conn),
       down: (conn, reason, err) => {
         this.conns.delete(conn);

@@ -39,7 +39,7 @@ export function startSession(stream: ByteStream, p: SessionParams, hooks: Sessio
   channel.on('open', () => {
     conn = new OfConnection(p.role, p.target, p.peer, channel, p.onEstablished);
     const c = conn;
-    channel.on('message', (msg, raw) => hooks.message(c, msg, raw));
+    channel.receiver = (msg, raw) => hooks.message(c, msg, raw);
     channel.on('drain', () => hooks.drain(c));
     hooks.up(c);
   });

@@ -369,6 +369,31 @@ describe('sending', () => {
     expect(h.channel.queuedBytes).toBe(0);
   });
 
+  it('writes the replies to one received segment in a single write before the data event returns', async () => {
+    const h = await opened();
+    h.channel.on('message', (m) => h.channel.send({ type: OFPT.BARRIER_REPLY, xid: m.xid }));
+    const before = h.stream.writes.length;
+    h.stream.feed(Buffer.concat([BARRIER(7), BARRIER(8), BARRIER(9)]));
+    // No settle(): nothing may wait for a microtask.
+    expect(h.stream.writes.length).toBe(before + 1);
+    expect(h.channel.queuedBytes).toBe(0);
+    expect(h.stream.replies().slice(-3)).toEqual([7, 8, 9].map((xid) => ({ type: OFPT.BARRIER_REPLY, xid })));
+    // Outside a receive, sending is coalesced at the next microtask as before.
+    h.channel.send({ type: OFPT.BARRIER_REPLY, xid: 10 });
+    expect(h.stream.writes.length).toBe(before + 1);
+    await settle();
+    expect(h.stream.writes.length).toBe(before + 2);
+  });
+
+  it('calls the owner receiver before message listeners, with the same arguments', async () => {
+    const h = await opened();
+    const order: string[] = [];
+    h.channel.receiver = (msg, raw) => order.push(`receiver:${msg.xid}:${raw.length}`);
+    h.channel.on('message', (msg) => order.push(`listener:${msg.xid}`));
+    h.stream.feed(BARRIER(5));
+    expect(order).toEqual(['receiver:5:8', 'listener:5']);
+  });
+
   it('counts the stream queue in queuedBytes', async () => {
     const h = await opened();
     h.stream.writableLength = 1234;

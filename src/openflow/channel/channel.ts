@@ -9,8 +9,9 @@
  *    negotiation is answered with HELLO_FAILED in the peer's version and closes; anything else first
  *    closes too ("received message while expecting hello", as OVS).
  *  - Once open, 'open' is emitted, then every later message in arrival order as ('message', msg, raw),
- *    synchronously from the stream's 'data' event. Messages pipelined in the HELLO's segment follow
- *    'open' in the same tick, so a listener attached during 'open' sees all of them.
+ *    synchronously from the stream's 'data' event (to `receiver` first, when the owner set one).
+ *    Messages pipelined in the HELLO's segment follow 'open' in the same tick, so a listener
+ *    attached during 'open' sees all of them.
  *  - 'close' is emitted exactly once, with the reason.
  *
  * Handled here and never emitted: ECHO_REQUEST (answered with the same version, xid and payload,
@@ -24,6 +25,9 @@
  *
  * `raw` is a view of the received bytes, valid for as long as the receiver keeps it (Node does not
  * reuse socket chunks); it is what the bridge echoes in its own errors (see replyError).
+ *
+ * Sending: what is sent while a received segment is being handled is written in one write before
+ * the 'data' handler returns; anything sent at other times is coalesced until the next microtask.
  *
  * Backpressure: `queuedBytes` counts bytes accepted by send() but not yet taken by the kernel. The
  * bridge should stop sending packet-ins to a connection whose queue is large (and wait for 'drain')
@@ -86,6 +90,11 @@ export class OfpChannel extends EventEmitter<ChannelEvents> {
   private readonly probe: InactivityProbe;
   private peerValue: PeerVersions | undefined;
   private readonly onMessage = (raw: Buffer): void => this.handle(raw);
+  /**
+   * The owner's direct receiver of every message, called before any 'message' listener. It exists
+   * for the hot path: EventEmitter.emit allocates an argument array per call.
+   */
+  receiver: ((msg: OfpMessage, raw: Buffer) => void) | undefined;
 
   constructor(
     private readonly stream: ByteStream,
@@ -153,12 +162,16 @@ export class OfpChannel extends EventEmitter<ChannelEvents> {
   private receive(chunk: Buffer): void {
     if (this.stateValue === 'closed') return;
     this.probe.received();
+    // Replies produced while handling this segment go out in one write when it is done.
+    this.out.hold();
     try {
       this.framer.push(chunk, this.onMessage);
     } catch (err) {
       if (err instanceof OfpFramingError) this.shutdown('framing', err);
       else if (err instanceof ChannelInternalError) this.shutdown('internal', err.cause as Error);
       else this.shutdown('internal', err as Error);
+    } finally {
+      this.out.release();
     }
   }
 
@@ -181,7 +194,9 @@ export class OfpChannel extends EventEmitter<ChannelEvents> {
       throw new ChannelInternalError(err);
     }
     try {
-      this.emit('message', msg, raw);
+      const receiver = this.receiver;
+      if (receiver) receiver(msg, raw);
+      if (this.listenerCount('message') !== 0) this.emit('message', msg, raw);
     } catch (err) {
       throw new ChannelInternalError(err);
     }

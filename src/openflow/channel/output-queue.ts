@@ -7,6 +7,11 @@
  * the chunk is never written again (the stream may still hold it), so filling simply moves on; a
  * full chunk is abandoned to the stream and a fresh one allocated.
  *
+ * While the channel is inside a receive (hold() … release()), nothing is scheduled: release()
+ * writes what the segment's replies produced at once. That saves a microtask per received segment
+ * (Node's queueMicrotask allocates an AsyncResource and a bound function per call), which matters
+ * for request/reply traffic such as FLOW_MOD + BARRIER round trips.
+ *
  * Order is preserved: a large raw buffer written directly first flushes what is pending.
  */
 import { encodeMessageInto, messageSize } from '../codec.js';
@@ -22,6 +27,7 @@ export class OutputQueue {
   private start = 0;
   private end = 0;
   private scheduled = false;
+  private holding = false;
   private closed = false;
   private readonly flushNow = (): void => {
     this.scheduled = false;
@@ -65,6 +71,17 @@ export class OutputQueue {
     this.start = this.end;
   }
 
+  /** Defers output until release(), which writes it synchronously (no microtask). */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Ends hold() and hands what is pending to the stream now. */
+  release(): void {
+    this.holding = false;
+    this.flush();
+  }
+
   /** Drops anything pending and refuses further output. */
   close(): void {
     this.closed = true;
@@ -79,7 +96,7 @@ export class OutputQueue {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.holding) return;
     this.scheduled = true;
     queueMicrotask(this.flushNow);
   }
