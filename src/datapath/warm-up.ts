@@ -16,6 +16,7 @@
 import { OFPAT, OFPFC, OFPFW, OFPP } from '../openflow/constants.js';
 import type { OfpAction } from '../openflow/actions.js';
 import type { OfpMatch } from '../openflow/structs.js';
+import { matchAll } from '../openflow/match.js';
 import type { RxBatch } from '../netdev/provider.js';
 import type { Datapath } from './datapath.js';
 import type { FlowModParams } from './flow-table.js';
@@ -34,21 +35,7 @@ class SinkDevice {
 }
 
 function anyMatch(inPort: number): OfpMatch {
-  return {
-    wildcards: inPort ? OFPFW.ALL & ~OFPFW.IN_PORT : OFPFW.ALL,
-    in_port: inPort,
-    dl_src: 0,
-    dl_dst: 0,
-    dl_vlan: 0,
-    dl_vlan_pcp: 0,
-    dl_type: 0,
-    nw_tos: 0,
-    nw_proto: 0,
-    nw_src: 0,
-    nw_dst: 0,
-    tp_src: 0,
-    tp_dst: 0,
-  };
+  return { ...matchAll(), wildcards: inPort ? OFPFW.ALL & ~OFPFW.IN_PORT : OFPFW.ALL, in_port: inPort };
 }
 
 function flow(m: OfpMatch, port: number, priority: number): FlowModParams {

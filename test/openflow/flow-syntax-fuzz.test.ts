@@ -17,7 +17,7 @@ import { OFPT } from '../../src/openflow/constants.js';
 import { encodeMessage } from '../../src/openflow/codec.js';
 import { FlowSyntaxError, parseFlow, parseFlowFile } from '../../src/openflow/flow-syntax/index.js';
 import { startTestListener } from '../support/ofp-test-listener.js';
-import { haveOvsOfctl, ovsParseFlows, run, type OvsResult } from './flow-syntax-ovs.js';
+import { haveOvsOfctl, ovsParseFlows, parseTimeLog, run, type OvsResult } from './flow-syntax-ovs.js';
 
 if (!haveOvsOfctl) console.warn('SKIPPING flow-syntax differential test: ovs-ofctl is not installed');
 
@@ -203,14 +203,6 @@ function accepts(line: string): boolean {
     if (e instanceof FlowSyntaxError) return false;
     throw e;
   }
-}
-
-function parseTimeLog(r: OvsResult): string[] {
-  const lines = r.stderr
-    .filter((l) => /^(ofp_match|ofp_port)\|/.test(l))
-    .map((l) => l.replace(/^[a-z_]+\|[A-Z]+\|/, ''));
-  const norm = lines.indexOf('normalization changed ofp_match, details:');
-  return norm >= 0 ? lines.slice(0, norm + 3) : lines;
 }
 
 describe.skipIf(!haveOvsOfctl)('flow syntax differential test against ovs-ofctl', () => {

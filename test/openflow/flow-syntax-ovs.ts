@@ -75,3 +75,13 @@ export async function ovsParseFlows(flows: readonly string[]): Promise<OvsResult
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** What ovs-ofctl logged while parsing: its log lines up to the first repeat of the normalisation log. */
+export function parseTimeLog(r: OvsResult): string[] {
+  const lines = r.stderr
+    .filter((l) => /^(ofp_match|ofp_port)\|/.test(l))
+    .map((l) => l.replace(/^[a-z_]+\|[A-Z]+\|/, ''));
+  const norm = lines.indexOf('normalization changed ofp_match, details:');
+  // The flow-mod printer decodes the message again and logs the same normalisation a second time.
+  return norm >= 0 ? lines.slice(0, norm + 3) : lines;
+}

@@ -20,6 +20,7 @@ import {
 import type { OfpAction } from '../../src/openflow/actions.js';
 import type { OfpMatch } from '../../src/openflow/structs.js';
 import { matchAll } from '../../src/openflow/match.js';
+import { rewriteActions } from '../support/arbitraries.js';
 import { parseFlow, type FlowCommandName, type FlowMod } from '../../src/openflow/flow-syntax/index.js';
 import { formatActions, formatMatch, formatPort } from '../../src/openflow/print/index.js';
 
@@ -131,21 +132,7 @@ const action: fc.Arbitrary<OfpAction> = fc.oneof(
       ([port, max]) =>
         ({ type: OFPAT.OUTPUT, port, max_len: port === OFPP.CONTROLLER ? max : 0 }) as OfpAction,
     ),
-  fc.record({ type: fc.constant(OFPAT.SET_VLAN_VID), vlan_vid: fc.integer({ min: 0, max: 0xfff }) }),
-  fc.record({ type: fc.constant(OFPAT.SET_VLAN_PCP), vlan_pcp: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ type: fc.constant(OFPAT.STRIP_VLAN) }),
-  fc.record({ type: fc.constantFrom(OFPAT.SET_DL_SRC, OFPAT.SET_DL_DST), dl_addr: mac }),
-  fc.record({ type: fc.constantFrom(OFPAT.SET_NW_SRC, OFPAT.SET_NW_DST), nw_addr: u32 }),
-  fc.record({
-    type: fc.constant(OFPAT.SET_NW_TOS),
-    nw_tos: fc.integer({ min: 0, max: 63 }).map((v) => v << 2),
-  }),
-  fc.record({ type: fc.constantFrom(OFPAT.SET_TP_SRC, OFPAT.SET_TP_DST), tp_port: u16 }),
-  fc.record({
-    type: fc.constant(OFPAT.ENQUEUE),
-    port: fc.oneof(fc.integer({ min: 0, max: OFPP.MAX - 1 }), fc.constantFrom(OFPP.IN_PORT, OFPP.LOCAL)),
-    queue_id: u32,
-  }),
+  ...rewriteActions,
 ) as fc.Arbitrary<OfpAction>;
 
 const flowMod: fc.Arbitrary<{ command: FlowCommandName; fm: FlowMod }> = fc

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { formatParsedFlows } from '../../src/cli/commands/ofctl/parse-flow.js';
 import { FlowSyntaxError, parseFlow, parseFlowFile } from '../../src/openflow/flow-syntax/index.js';
 import { BAD_FLOWS, GOOD_FLOWS, NOT_OF10_FLOWS } from './flow-syntax-cases.js';
-import { haveOvsOfctl, ovsParseFlows, run, type OvsResult } from './flow-syntax-ovs.js';
+import { haveOvsOfctl, ovsParseFlows, parseTimeLog, run, type OvsResult } from './flow-syntax-ovs.js';
 
 if (!haveOvsOfctl)
   console.warn(
@@ -28,16 +28,6 @@ function ours(flow: string): { text: string; warnings: string[] } | { error: str
     if (e instanceof FlowSyntaxError) return { error: e.message };
     throw e;
   }
-}
-
-/** What ovs-ofctl logged while parsing: its log lines up to the first repeat of the normalisation log. */
-function parseTimeLog(r: OvsResult): string[] {
-  const lines = r.stderr
-    .filter((l) => /^(ofp_match|ofp_port)\|/.test(l))
-    .map((l) => l.replace(/^[a-z_]+\|[A-Z]+\|/, ''));
-  const norm = lines.indexOf('normalization changed ofp_match, details:');
-  // The flow-mod printer decodes the message again and logs the same normalisation a second time.
-  return norm >= 0 ? lines.slice(0, norm + 3) : lines;
 }
 
 describe.skipIf(!haveOvsOfctl)('flow syntax vs ovs-ofctl parse-flow', () => {

@@ -35,8 +35,8 @@ export const match: fc.Arbitrary<OfpMatch> = fc.record({
   tp_dst: u16,
 });
 
-export const action: fc.Arbitrary<OfpAction> = fc.oneof(
-  fc.record({ type: fc.constant(OFPAT.OUTPUT), port: u16, max_len: u16 }),
+/** Every action but OUTPUT and VENDOR, with valid arguments (shared with the flow-syntax round trip). */
+export const rewriteActions: fc.Arbitrary<OfpAction>[] = [
   fc.record({ type: fc.constant(OFPAT.SET_VLAN_VID), vlan_vid: fc.integer({ min: 0, max: 0xfff }) }),
   fc.record({ type: fc.constant(OFPAT.SET_VLAN_PCP), vlan_pcp: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ type: fc.constant(OFPAT.STRIP_VLAN) }),
@@ -52,6 +52,11 @@ export const action: fc.Arbitrary<OfpAction> = fc.oneof(
     port: fc.oneof(fc.integer({ min: 0, max: OFPP.MAX - 1 }), fc.constantFrom(OFPP.IN_PORT, OFPP.LOCAL)),
     queue_id: u32,
   }),
+] as fc.Arbitrary<OfpAction>[];
+
+export const action: fc.Arbitrary<OfpAction> = fc.oneof(
+  fc.record({ type: fc.constant(OFPAT.OUTPUT), port: u16, max_len: u16 }),
+  ...rewriteActions,
   fc.record({
     type: fc.constant(OFPAT.VENDOR),
     vendor: u32,
