@@ -1,7 +1,8 @@
 /*
  * Port I/O benchmarks: receive and send rates (frames/s) and our CPU per frame for one system port
  * (a veth, TPACKET_V3 ring and recvmmsg) and one tap, with 64-byte frames, against a generator
- * in another network namespace (bench/netdev-generator.ts, a child process using sendmmsg).
+ * in another network namespace (bench/netdev-generator.ts, a child process using sendmmsg, started
+ * by switch-traffic.ts's generator(), which the switch bench shares).
  *
  * Compare with Open vSwitch's userspace datapath forwarding on the same kind of veths: about
  * 230,000 frames/s at ~4.2 µs of CPU per frame (issue #4). Receive rates are bounded by the
@@ -10,13 +11,12 @@
  * measures the design alternative rejected in src/netdev/linux/io-loop.ts. Needs root; skipped
  * with a message otherwise.
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import type { Report } from './harness.js';
+import { generator } from './switch-traffic.js';
 import type { NetdevDevice, RxBatch } from '../src/netdev/provider.js';
 
-const GEN = fileURLToPath(new URL('./netdev-generator.js', import.meta.url));
 const WORKER = new URL('./netdev-worker.js', import.meta.url);
 const SECONDS = 1.5;
 
@@ -24,36 +24,8 @@ function sh(cmd: string): string {
   return execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
 }
 
-interface Child {
-  ready: Promise<void>;
-  result: Promise<Record<string, number>>;
-}
-
-function generator(ns: string, mode: 'send' | 'recv', ifname: string, seconds: number): Child {
-  const p = spawn(
-    'ip',
-    ['netns', 'exec', ns, process.execPath, GEN, mode, ifname, String(seconds), '3000000'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  let out = '';
-  let readyFn: () => void = () => {};
-  const ready = new Promise<void>((r) => (readyFn = r));
-  p.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    if (out.includes('ready')) readyFn();
-  });
-  const result = new Promise<Record<string, number>>((resolve, reject) =>
-    p.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{'))
-        reject(new Error(`generator ${mode} failed (${code}): ${out}`));
-      else resolve(JSON.parse(line) as Record<string, number>);
-    }),
-  );
-  return { ready, result };
-}
+/** At most this many frames per generator run (it stops at SECONDS otherwise). */
+const MAX_FRAMES = 3_000_000;
 
 function cpuMicros(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
@@ -76,7 +48,7 @@ async function measureRx(dev: NetdevDevice, ns: string, genIf: string): Promise<
     last = performance.now();
     cpuAtLast = cpuMicros(cpu0);
   });
-  const g = generator(ns, 'send', genIf, SECONDS);
+  const g = generator(ns, 'send', genIf, SECONDS, MAX_FRAMES);
   const res = await g.result;
   await new Promise((r) => setTimeout(r, 100)); // let the last blocks retire
   const secs = (last - first) / 1000;
@@ -104,7 +76,7 @@ async function measureWorkerRx(ifname: string, ns: string, genIf: string): Promi
       cpuAtLast = cpuMicros(cpu0);
     });
   });
-  const res = await generator(ns, 'send', genIf, SECONDS).result;
+  const res = await generator(ns, 'send', genIf, SECONDS, MAX_FRAMES).result;
   await new Promise((r) => setTimeout(r, 200));
   w.postMessage('stop');
   await new Promise((r) => w.once('exit', r));
@@ -113,7 +85,7 @@ async function measureWorkerRx(ifname: string, ns: string, genIf: string): Promi
 
 /** Sends 64-byte frames for SECONDS to a receiver in `ns` on `genIf`; returns [frames/s, µs/frame, delivered/s]. */
 async function measureTx(dev: NetdevDevice, ns: string, genIf: string): Promise<[number, number, number]> {
-  const g = generator(ns, 'recv', genIf, SECONDS + 3);
+  const g = generator(ns, 'recv', genIf, SECONDS + 3, MAX_FRAMES);
   await g.ready;
   const frame = Buffer.alloc(64);
   frame.writeUIntBE(0x02_00_00_00_00_fe, 0, 6);

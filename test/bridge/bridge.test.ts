@@ -22,7 +22,7 @@ import {
 } from '../../src/openflow/constants.js';
 import { matchAll } from '../../src/openflow/match.js';
 import type { MessageOf } from '../../src/openflow/messages.js';
-import { conn, dummyBridge, flowMod, send } from './helpers.js';
+import { connected, dummyBridge, flowMod, send } from './helpers.js';
 
 const clock = { now: 1_000_000 };
 
@@ -52,8 +52,7 @@ describe('Bridge', () => {
   });
 
   it('describes its ports in FEATURES_REPLY, with LINK_DOWN following carrier', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     d2.setCarrier(false);
     await send(bridge, c, { type: OFPT.FEATURES_REQUEST, xid: 9 });
     const fr = got.find((m) => m.type === OFPT.FEATURES_REPLY) as MessageOf<typeof OFPT.FEATURES_REPLY>;
@@ -71,8 +70,7 @@ describe('Bridge', () => {
   });
 
   it('buffers table misses, and a flow-mod naming the buffer applies its actions to the packet', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     const f = frame('02:00:00:00:00:02', '02:00:00:00:00:01', 200);
     d1.receive(f);
     d1.drainReceived();
@@ -112,15 +110,13 @@ describe('Bridge', () => {
   });
 
   it('ignores buffer_id on deletes (os-ken sends 0 there)', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     await send(bridge, c, flowMod([], { command: OFPFC.DELETE, buffer_id: 0 }));
     expect(got).toEqual([]);
   });
 
   it('sends no asynchronous messages to a service connection until it sets miss_send_len', async () => {
-    const { c, got } = conn('service');
-    bridge.connect(c);
+    const { c, got } = connected(bridge, 'service');
     d1.receive(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:01'));
     d1.drainReceived();
     d1.setCarrier(false);
@@ -135,8 +131,7 @@ describe('Bridge', () => {
   });
 
   it('splits a large flow-stats reply without splitting entries', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     for (let i = 0; i < 1500; i++)
       await send(
         bridge,
@@ -163,8 +158,7 @@ describe('Bridge', () => {
   });
 
   it('answers port-mods: bad port, bad hw_addr, and config changes with PORT_STATUS', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     const pm = {
       type: OFPT.PORT_MOD,
       xid: 21,
@@ -199,8 +193,7 @@ describe('Bridge', () => {
   });
 
   it('answers vendor messages and vendor stats with BAD_VENDOR, and malformed messages with their error', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     await send(bridge, c, {
       type: OFPT.VENDOR,
       xid: 31,
@@ -228,8 +221,7 @@ describe('Bridge', () => {
   });
 
   it('reports an unknown port in port stats with an empty reply', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     await send(bridge, c, {
       type: OFPT.STATS_REQUEST,
       xid: 41,
@@ -241,8 +233,7 @@ describe('Bridge', () => {
   });
 
   it('sends FLOW_REMOVED on delete of a SEND_FLOW_REM flow', async () => {
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     await send(
       bridge,
       c,
@@ -263,8 +254,7 @@ describe('fail modes', () => {
     a.receive(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:0a'));
     a.drainReceived();
     expect(b.takeSent().length).toBe(1);
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     a.receive(frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:0a'));
     a.drainReceived();
     expect(b.takeSent().length).toBe(0);
@@ -282,8 +272,7 @@ describe('fail modes', () => {
       'b',
       'x',
     );
-    const { c } = conn();
-    bridge.connect(c);
+    const { c } = connected(bridge);
     await send(bridge, c, flowMod([{ type: OFPAT.OUTPUT, port: 2, max_len: 0 }]));
     await send(bridge, c, flowMod([{ type: OFPAT.OUTPUT, port: 3, max_len: 0 }], { flags: 4 }));
     a.receive(frame('02:00:00:00:00:0b', '02:00:00:00:00:0a'));
@@ -300,8 +289,7 @@ describe('fail modes', () => {
 describe('vanishing devices', () => {
   it('turns a vanished device into PORT_STATUS DELETE and gives its number back when it returns', async () => {
     const { bridge, a, b } = dummyBridge({ name: 'br3', now: () => clock.now }, 'a', 'b');
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { got } = connected(bridge);
     b.vanish();
     expect(got).toMatchObject([
       { type: OFPT.PORT_STATUS, reason: OFPPR.DELETE, desc: { port_no: 2, name: 'b' } },

@@ -16,7 +16,7 @@ import { OFPAT, OFPP, OFPST, OFPT, OFP_NO_BUFFER } from '../../src/openflow/cons
 import { matchAll } from '../../src/openflow/match.js';
 import type { MessageOf, OfpMessage } from '../../src/openflow/messages.js';
 import type { OfpMatch } from '../../src/openflow/structs.js';
-import { conn, flowMod, out, send as sendTo, type FlowMod } from './helpers.js';
+import { connected, flowMod, out, send as sendTo, type FlowMod } from './helpers.js';
 
 const clock = { now: 5_000_000 };
 
@@ -72,8 +72,7 @@ describe('a flow-mod naming a buffered packet', () => {
     bridge.addPort(new Netdev(d1), 1);
     bridge.addPort(new Netdev(d2), 2);
     bridge.addPort(new Netdev(d3), 3);
-    ({ c, got } = conn());
-    bridge.connect(c);
+    ({ c, got } = connected(bridge));
   });
 
   async function bufferedMiss(f: Buffer): Promise<number> {

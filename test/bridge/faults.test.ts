@@ -24,7 +24,7 @@ import { encodeMessage } from '../../src/openflow/codec.js';
 import { OFPFF, OFPP, OFPPC, OFPPR, OFPT, OFP_NO_BUFFER } from '../../src/openflow/constants.js';
 import type { OfpMessage } from '../../src/openflow/messages.js';
 import * as arb from '../support/arbitraries.js';
-import { conn, dummyBridge, flowMod, out, send } from './helpers.js';
+import { conn, connected, dummyBridge, flowMod, out, send } from './helpers.js';
 
 const clock = { now: 5_000_000 };
 
@@ -51,8 +51,7 @@ describe('bridge faults: devices vanishing under requests', () => {
     const v = new VanishingOnSetFlags('v', { mac: 0x02000000000b });
     bridge.addPort(new Netdev(a));
     bridge.addPort(new Netdev(v));
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     await send(bridge, c, {
       type: OFPT.PORT_MOD,
       xid: 7,
@@ -79,8 +78,7 @@ describe('bridge faults: devices vanishing under requests', () => {
       'b',
       'x',
     );
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     x.receive(frame(0x02000000000a, 0x02000000000c), frame(0x02000000000a, 0x02000000000c));
     x.drainReceived();
     const ids = got.flatMap((m) => (m.type === OFPT.PACKET_IN ? [m.buffer_id] : []));
@@ -113,8 +111,7 @@ describe('bridge faults: devices vanishing under requests', () => {
 describe('bridge faults: a device that vanishes and returns', () => {
   it('keeps the flows naming its port (as Open vSwitch does), which forward to it again once it is back', async () => {
     const { bridge, a, b } = dummyBridge({ name: 'bf5', failMode: 'secure', now: () => clock.now }, 'a', 'b');
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { c, got } = connected(bridge);
     await send(bridge, c, flowMod([out(2)], { priority: 10 }));
     b.vanish();
     expect(bridge.dp.table.size).toBe(1);
@@ -142,8 +139,7 @@ describe('bridge faults: the re-attach loop of ofdp run', () => {
     const registry = new NetdevRegistry();
     registry.register('dummy', provider);
     const bridge = new Bridge({ name: 'bf7', failMode: 'secure', now: () => clock.now });
-    const { c, got } = conn();
-    bridge.connect(c);
+    const { got } = connected(bridge);
     const statuses = () =>
       got.flatMap((m) => (m.type === OFPT.PORT_STATUS ? [[m.reason, m.desc.port_no, m.desc.name]] : []));
     return { provider, registry, bridge, statuses };
@@ -262,14 +258,12 @@ describe('bridge faults: controllers coming and going', () => {
       'b',
       'x',
     );
-    const first = conn();
-    bridge.connect(first.c);
+    const first = connected(bridge);
     await send(bridge, first.c, flowMod([out(2)]));
     await send(bridge, first.c, flowMod([out(3)], { flags: OFPFF.EMERG }));
     bridge.disconnect(first.c);
     expect(bridge.dp.emergencyMode).toBe(true);
-    const second = conn();
-    bridge.connect(second.c);
+    const second = connected(bridge);
     expect(bridge.dp.emergencyMode).toBe(false);
     expect(bridge.dp.emergencyTable.size).toBe(1);
     // Connected with an empty normal table: a miss goes to the controller, not to the emergency flow.
@@ -278,8 +272,7 @@ describe('bridge faults: controllers coming and going', () => {
     expect(x.takeSent()).toHaveLength(0);
     expect(second.got.map((m) => m.type)).toEqual([OFPT.PACKET_IN]);
     // A second controller leaving does not enter emergency mode while one remains.
-    const third = conn();
-    bridge.connect(third.c);
+    const third = connected(bridge);
     bridge.disconnect(third.c);
     expect(bridge.dp.emergencyMode).toBe(false);
     bridge.disconnect(second.c);
@@ -410,10 +403,8 @@ describe('bridge faults: whatever a controller sends', () => {
             devs.set(bridge.addPort(new Netdev(d), n), d);
           };
           for (const n of [1, 2, 3, 4]) open(n);
-          let cur = conn();
-          bridge.connect(cur.c);
-          const svc = conn('service');
-          bridge.connect(svc.c);
+          let cur = connected(bridge);
+          connected(bridge, 'service');
           for (const s of steps) {
             switch (s.kind) {
               case 'msg':
@@ -433,8 +424,7 @@ describe('bridge faults: whatever a controller sends', () => {
                 break;
               case 'reconnect':
                 bridge.disconnect(cur.c);
-                cur = conn();
-                bridge.connect(cur.c);
+                cur = connected(bridge);
                 break;
               case 'tick':
                 now += 61_000;

@@ -1,8 +1,8 @@
 /*
  * What the in-process bridge tests share: a controller connection that records what the bridge
- * sent (re-decoded from bytes, as a peer would see it), sending a message through the same wire
- * path a socket uses, a FLOW_MOD whose defaults a test overrides field by field, and a bridge on
- * dummy ports.
+ * sent (re-decoded from bytes, as a peer would see it), made alone or already connected; sending a
+ * message through the same wire path a socket uses; a FLOW_MOD whose defaults a test overrides
+ * field by field; and a bridge on dummy ports.
  */
 import { Bridge, type BridgeOptions } from '../../src/bridge/bridge.js';
 import { handleRaw } from '../../src/bridge/handle-message.js';
@@ -22,6 +22,16 @@ export function conn(role: 'primary' | 'service' = 'primary'): { c: LocalConn; g
   const got: OfpMessage[] = [];
   const c = new LocalConn((m) => got.push(decodeMessage(encodeMessage(m))), role);
   return { c, got };
+}
+
+/** conn(role), connected to `bridge`. */
+export function connected(
+  bridge: Bridge,
+  role: 'primary' | 'service' = 'primary',
+): { c: LocalConn; got: OfpMessage[] } {
+  const x = conn(role);
+  bridge.connect(x.c);
+  return x;
 }
 
 /** `m` as the bridge receives it from a controller: encoded, then handled from the bytes. */

@@ -1,14 +1,16 @@
 /*
  * Helpers for socket tests: a raw OpenFlow peer that reads whole messages as they arrive, a free
- * TCP port, running the Open vSwitch tools, and unique temporary paths.
+ * TCP port, running the Open vSwitch tools, unique temporary paths, and connection managers closed
+ * after each test.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConnectionManager, ConnectionManagerEvents } from '../../src/connmgr/index.js';
+import { afterAll, afterEach } from 'vitest';
+import { ConnectionManager, type ConnectionManagerEvents } from '../../src/connmgr/index.js';
 import { OfpFramer } from '../../src/openflow/framer.js';
 
 let counter = 0;
@@ -16,6 +18,30 @@ let counter = 0;
 /** A fresh private directory for sockets and keys (remove it in afterAll). */
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), `ofdp-connmgr-${process.pid}-${counter++}-`));
+}
+
+/**
+ * For the top level of a test file: a private directory (removed after the file) and `manager()`,
+ * which makes a connection manager closed after the test that made it.
+ */
+export function managersPerTest(): {
+  dir: string;
+  manager(opts?: ConstructorParameters<typeof ConnectionManager>[0]): ConnectionManager;
+} {
+  const dir = tempDir();
+  const managers: ConnectionManager[] = [];
+  afterEach(async () => {
+    await Promise.all(managers.splice(0).map((m) => m.close()));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir,
+    manager(opts = {}) {
+      const m = new ConnectionManager(opts);
+      managers.push(m);
+      return m;
+    },
+  };
 }
 
 /** A port that was free a moment ago (for tools that cannot report the port they bound). */

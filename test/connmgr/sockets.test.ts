@@ -4,8 +4,8 @@
  * directions. The switch here is the manager alone: the channel answers ECHO itself, so probe and
  * ping work with no bridge at all.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { existsSync, lstatSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { existsSync, lstatSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { ConnectionManager, type OfConnection } from '../../src/connmgr/index.js
 import { decodeMessage, encodeMessage } from '../../src/openflow/codec.js';
 import { OFPT } from '../../src/openflow/constants.js';
 import type { OfpMessage } from '../../src/openflow/messages.js';
-import { RawPeer, freePort, run, start, tempDir, waitFor } from './helpers.js';
+import { RawPeer, freePort, managersPerTest, run, start, waitFor } from './helpers.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const HELLO_V1 = hex('01 00 0008 00000001');
@@ -25,18 +25,7 @@ if (!haveOfctl) console.warn('SKIPPING ovs-ofctl tests: /usr/bin/ovs-ofctl is no
 if (!haveTestController)
   console.warn('SKIPPING ovs-testcontroller tests: /usr/bin/ovs-testcontroller is not installed');
 
-const dir = tempDir();
-const managers: ConnectionManager[] = [];
-afterEach(async () => {
-  await Promise.all(managers.splice(0).map((m) => m.close()));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function manager(opts: ConstructorParameters<typeof ConnectionManager>[0] = {}): ConnectionManager {
-  const m = new ConnectionManager(opts);
-  managers.push(m);
-  return m;
-}
+const { dir, manager } = managersPerTest();
 
 /** A manager listening on ptcp:0; resolves with it and its port. */
 async function serviceSwitch(opts: ConstructorParameters<typeof ConnectionManager>[0] = {}) {

@@ -3,25 +3,20 @@
  * certificate it signed; a second CA for a peer that must be refused). Both ends authenticate, as
  * Open vSwitch does; ovs-ofctl with -p/-c/-C probes the listener.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { ConnectionManager, TargetError, type SslOptions } from '../../src/connmgr/index.js';
-import { run, tempDir, waitFor } from './helpers.js';
+import { managersPerTest, run, waitFor } from './helpers.js';
 import { haveOpenssl, makePki } from '../support/pki.js';
 
 const OFCTL = '/usr/bin/ovs-ofctl';
 if (!haveOpenssl)
   console.warn('SKIPPING ssl tests: /usr/bin/openssl is not installed (node cannot make certificates)');
 
-const dir = tempDir();
-const managers: ConnectionManager[] = [];
-afterEach(async () => {
-  await Promise.all(managers.splice(0).map((m) => m.close()));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, manager: newManager } = managersPerTest();
 
 const makeTestPki = async (name: string): Promise<SslOptions> => makePki(dir, name);
 
@@ -34,9 +29,7 @@ describe.skipIf(!haveOpenssl)('ssl', () => {
   });
 
   function manager(ssl: SslOptions | undefined): ConnectionManager {
-    const m = new ConnectionManager({ ssl, backoff: { minMs: 20, maxMs: 80 } });
-    managers.push(m);
-    return m;
+    return newManager({ ssl, backoff: { minMs: 20, maxMs: 80 } });
   }
 
   it('an ssl: controller connection to a pssl: listener negotiates on both ends', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { OFPFC, OFPFW, OFPP } from '../../src/openflow/constants.js';
+import { OFPFC, OFPFW } from '../../src/openflow/constants.js';
 import { FlowTable, type FlowModParams, type FlowRule } from '../../src/datapath/flow-table.js';
 import { KEY_WORDS } from '../../src/datapath/frame-key.js';
 import { matchToWords } from '../../src/datapath/match.js';
@@ -21,21 +21,12 @@ import {
   type RuleSpec,
   type Tuple,
 } from './reference.js';
+import { fm } from './bridge.js';
 
 // ---- the system under test ------------------------------------------------------------------------
 
 function flowMod(r: RuleSpec, command: number = OFPFC.ADD): FlowModParams {
-  return {
-    match: r.match,
-    cookie: BigInt(r.priority),
-    command,
-    idle_timeout: 0,
-    hard_timeout: 0,
-    priority: r.priority,
-    out_port: OFPP.NONE,
-    flags: 0,
-    actions: [],
-  };
+  return fm(r.match, [], { cookie: BigInt(r.priority), command, priority: r.priority });
 }
 
 function keyOf(t: Tuple): Int32Array {

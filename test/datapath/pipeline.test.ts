@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { OFPAT, OFPFC, OFPP, OFPR } from '../../src/openflow/constants.js';
 import type { FlowModParams } from '../../src/datapath/datapath.js';
-import { makeBridge } from './bridge.js';
+import { fm, makeBridge } from './bridge.js';
 import { buildFrame, arpFrame } from './frames.js';
 import { pools, refBest, refIdentity, ruleArb, type RuleSpec, type Tuple } from './reference.js';
 
@@ -88,17 +88,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function flowMod(r: RuleSpec, command: number, id: number): FlowModParams {
-  return {
-    match: r.match,
-    cookie: 0n,
+  return fm(r.match, [{ type: OFPAT.OUTPUT, port: OFPP.CONTROLLER, max_len: id }], {
     command,
-    idle_timeout: 0,
-    hard_timeout: 0,
     priority: r.priority,
-    out_port: OFPP.NONE,
-    flags: 0,
-    actions: [{ type: OFPAT.OUTPUT, port: OFPP.CONTROLLER, max_len: id }],
-  };
+  });
 }
 
 describe('pipeline vs linear reference', () => {

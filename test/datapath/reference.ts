@@ -25,7 +25,7 @@ export const pools = {
 export const fields = Object.keys(pools) as (keyof typeof pools)[];
 
 /** The OFPFW bit that wildcards each field (nw_src/nw_dst have prefix counts instead). */
-export const fieldBits: Readonly<Record<string, number>> = {
+export const FIELD_BITS = {
   in_port: OFPFW.IN_PORT,
   dl_src: OFPFW.DL_SRC,
   dl_dst: OFPFW.DL_DST,
@@ -36,7 +36,9 @@ export const fieldBits: Readonly<Record<string, number>> = {
   nw_proto: OFPFW.NW_PROTO,
   tp_src: OFPFW.TP_SRC,
   tp_dst: OFPFW.TP_DST,
-};
+} as const;
+/** FIELD_BITS looked up by any field name: undefined for nw_src and nw_dst. */
+export const fieldBits: Readonly<Record<string, number>> = FIELD_BITS;
 
 export const tupleArb: fc.Arbitrary<Tuple> = fc.record(
   Object.fromEntries(fields.map((f) => [f, fc.constantFrom(...pools[f])])) as {

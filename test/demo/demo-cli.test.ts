@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoNames } from '../../src/demo/names.js';
 import { OFDP_BIN, freePort } from '../support/ofdp-run.js';
+import { listeningTestcontroller } from '../support/testcontroller.js';
 
 const isRoot = process.getuid?.() === 0;
 const havePing = spawnSync('sh', ['-c', 'command -v ping && command -v ip']).status === 0;
@@ -81,6 +82,33 @@ function ofdp(
   });
 }
 
+/**
+ * Runs `ofdp demo ARGS` in rundir `dir` and sends it `signal` once its output contains `cue`
+ * (`atCue` runs just before, with the lab still up); `signalled` says whether the cue came.
+ */
+async function demoSignalled(
+  args: string[],
+  dir: string,
+  cue: string,
+  signal: NodeJS.Signals,
+  atCue: (child: ReturnType<typeof spawn>) => void = () => undefined,
+): Promise<Run & { signalled: boolean }> {
+  let signalled = false;
+  const r = await ofdp(
+    ['demo', ...args],
+    { OFDP_RUNDIR: dir },
+    {
+      until: (out, child) => {
+        if (signalled || !out.includes(cue)) return;
+        signalled = true;
+        atCue(child);
+        child.kill(signal);
+      },
+    },
+  );
+  return { ...r, signalled };
+}
+
 function leftovers(pid: number, dir: string): string[] {
   const n = demoNames(pid);
   const left: string[] = [];
@@ -139,21 +167,15 @@ describe('ofdp demo', () => {
 
   it.runIf(realLab)('keeps the lab up until SIGINT, then removes it and exits 0', async () => {
     const dir = rundir();
-    let sent = false;
     let upWhileRunning: string[] = [];
-    const r = await ofdp(
-      ['demo', '--no-once', '--hosts', '2', '--count', '1'],
-      { OFDP_RUNDIR: dir },
-      {
-        until: (out, child) => {
-          if (sent || !out.includes('New controller decisions are printed')) return;
-          sent = true;
-          upWhileRunning = leftovers(child.pid!, dir);
-          child.kill('SIGINT');
-        },
-      },
+    const r = await demoSignalled(
+      ['--no-once', '--hosts', '2', '--count', '1'],
+      dir,
+      'New controller decisions are printed',
+      'SIGINT',
+      (child) => (upWhileRunning = leftovers(child.pid!, dir)),
     );
-    expect(sent).toBe(true);
+    expect(r.signalled).toBe(true);
     const n = demoNames(r.pid);
     expect(upWhileRunning).toEqual(
       expect.arrayContaining([n.netns(1), n.netns(2), n.port(1), n.port(2), n.bridge]),
@@ -165,20 +187,9 @@ describe('ofdp demo', () => {
 
   it.runIf(realLab)('stops the pings on SIGTERM, removes the lab and exits 143', async () => {
     const dir = rundir();
-    let sent = false;
     const t0 = Date.now();
-    const r = await ofdp(
-      ['demo', '--once', '--hosts', '2', '--count', '100'],
-      { OFDP_RUNDIR: dir },
-      {
-        until: (out, child) => {
-          if (sent || !out.includes('Pings (')) return;
-          sent = true;
-          child.kill('SIGTERM');
-        },
-      },
-    );
-    expect(sent).toBe(true);
+    const r = await demoSignalled(['--once', '--hosts', '2', '--count', '100'], dir, 'Pings (', 'SIGTERM');
+    expect(r.signalled).toBe(true);
     expect(r.code).toBe(143);
     expect(Date.now() - t0).toBeLessThan(15_000); // 100 pings would take 20 s
     expect(r.stdout).toContain('SIGTERM: stopping');
@@ -191,9 +202,8 @@ describe('ofdp demo', () => {
     async () => {
       const dir = rundir();
       const port = await freePort();
-      const tc = spawn('ovs-testcontroller', [`--unixctl=${join(dir, 'tc.ctl')}`, `ptcp:${port}:127.0.0.1`], {
-        stdio: 'ignore',
-      });
+      // Its control socket goes to the rundir too, which must hold no ofdp-demo file afterwards.
+      const tc = await listeningTestcontroller(port, dir);
       try {
         const r = await ofdp(['demo', '--once', '--hosts', '2', '--controller', `tcp:127.0.0.1:${port}`], {
           OFDP_RUNDIR: dir,
@@ -205,9 +215,9 @@ describe('ofdp demo', () => {
         );
         // ovs-testcontroller's flows: exact matches at priority 1 on the wire.
         expect(r.stdout).toMatch(/idle_timeout=60, priority=1,icmp,in_port=1,/);
-        expect(leftovers(r.pid, dir).filter((f) => !f.startsWith('tc.'))).toEqual([]);
+        expect(leftovers(r.pid, dir)).toEqual([]);
       } finally {
-        tc.kill();
+        await tc.stop();
       }
     },
   );

@@ -9,7 +9,7 @@
  * OFPT_ERROR makes os-ken 2.5 drop the datapath), and flow stats return matches and actions
  * exactly as sent, with pipelined FLOW_MOD / BARRIER / STATS.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { uniqueName } from '../support/netns.js';
 import {
@@ -19,6 +19,7 @@ import {
   waitListening,
   type PrintedMessage,
 } from '../support/ofdp-run.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
 import { WatchedProcess } from '../support/watched-process.js';
 
 const OSKEN = '/usr/bin/osken-manager';
@@ -64,26 +65,22 @@ const count = (msgs: PrintedMessage[], type: string, text = /./): number =>
   msgs.filter((m) => m.type === type && text.test(m.text)).length;
 
 describe.skipIf(skip !== undefined)('os-ken test_add_flow_v10 against ofdp', () => {
-  const running: { stop(): Promise<unknown> }[] = [];
-  afterEach(async () => {
-    for (const r of running.splice(0).reverse()) await r.stop();
-  });
+  const owned = stopAfterEach();
 
   it('ofdp dials os-ken (--controller): OK=19 NG=0', async () => {
     const port = await freePort();
-    const ctl = osken(['--ofp-tcp-listen-port', String(port)]);
-    running.push(ctl);
+    const ctl = owned(osken(['--ofp-tcp-listen-port', String(port)]));
     await waitListening(port, ctl, 15_000);
-    const cap = new LoopbackCapture(port);
-    running.push({ stop: () => cap.cleanup() });
+    const cap = owned(new LoopbackCapture(port));
     if (haveTcpdump) await cap.start();
-    const sw = await OfdpProcess.start({
-      bridge: uniqueName('bo'),
-      ports: ['dummy:d1'],
-      controllers: [`tcp:127.0.0.1:${port}`],
-      failMode: 'secure',
-    });
-    running.push(sw);
+    const sw = owned(
+      await OfdpProcess.start({
+        bridge: uniqueName('bo'),
+        ports: ['dummy:d1'],
+        controllers: [`tcp:127.0.0.1:${port}`],
+        failMode: 'secure',
+      }),
+    );
     const { summary, failures } = await verdict(ctl);
     expect(failures).toEqual([]);
     expect(summary).toBe('TEST_FINISHED: Completed=[True] (OK=19 NG=0 SKIP=0)');
@@ -103,23 +100,24 @@ describe.skipIf(skip !== undefined)('os-ken test_add_flow_v10 against ofdp', () 
   });
 
   it('os-ken dials ofdp ptcp: (--ofp-switch-address-list): OK=19 NG=0', async () => {
-    const sw = await OfdpProcess.start({
-      bridge: uniqueName('bo'),
-      ports: ['dummy:d1'],
-      listen: ['ptcp:0'],
-      failMode: 'secure',
-    });
-    running.push(sw);
-    const cap = new LoopbackCapture(sw.tcpPorts[0]!);
-    running.push({ stop: () => cap.cleanup() });
+    const sw = owned(
+      await OfdpProcess.start({
+        bridge: uniqueName('bo'),
+        ports: ['dummy:d1'],
+        listen: ['ptcp:0'],
+        failMode: 'secure',
+      }),
+    );
+    const cap = owned(new LoopbackCapture(sw.tcpPorts[0]!));
     if (haveTcpdump) await cap.start();
-    const ctl = osken([
-      '--ofp-tcp-listen-port',
-      String(await freePort()),
-      '--ofp-switch-address-list',
-      `127.0.0.1:${sw.tcpPorts[0]!}`,
-    ]);
-    running.push(ctl);
+    const ctl = owned(
+      osken([
+        '--ofp-tcp-listen-port',
+        String(await freePort()),
+        '--ofp-switch-address-list',
+        `127.0.0.1:${sw.tcpPorts[0]!}`,
+      ]),
+    );
     const { summary, failures } = await verdict(ctl);
     expect(failures).toEqual([]);
     expect(summary).toBe('TEST_FINISHED: Completed=[True] (OK=19 NG=0 SKIP=0)');

@@ -18,24 +18,25 @@
  *   controller dialling ofdp's ptcp: listener, where it is a *service* connection that gets
  *   packet-ins only after its SET_CONFIG miss_send_len=128.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { noDevicesReason } from '../netdev/helpers.js';
-import { Topology, uniqueName, type Host, type Netns } from '../support/netns.js';
+import { uniqueName, type Host, type Netns } from '../support/netns.js';
 import { runTool, waitFor } from '../support/ovs/tools.js';
 import {
   LoopbackCapture,
   OfdpProcess,
   freePort,
   ofctl,
-  waitListening,
   type OfdpOptions,
   type PrintedMessage,
 } from '../support/ofdp-run.js';
-import { WatchedProcess } from '../support/watched-process.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
+import { suiteHosts, systemPorts } from '../support/suite-hosts.js';
+import { listeningTestcontroller, ovsTestcontroller } from '../support/testcontroller.js';
 
 function missing(): string | undefined {
   const r = noDevicesReason();
@@ -46,13 +47,6 @@ function missing(): string | undefined {
 }
 const skip = missing();
 if (skip) console.warn(`\n*** SKIPPING ovs-testcontroller integration tests: ${skip} ***\n`);
-
-/** ovs-testcontroller with a private OVS_RUNDIR (it refuses to start without a writable one). */
-function testcontroller(target: string, rundir: string, opts: string[] = []): WatchedProcess {
-  return new WatchedProcess('ovs-testcontroller', 'ovs-testcontroller', [...opts, target], {
-    env: { OVS_RUNDIR: rundir, OVS_LOGDIR: rundir },
-  });
-}
 
 /** ping from `from` to `to`: three echo requests, 0.2 s apart (plus any extra ping flags). */
 async function ping(from: { ns: Netns }, to: string, ...extra: string[]): Promise<string> {
@@ -65,6 +59,12 @@ async function ping(from: { ns: Netns }, to: string, ...extra: string[]): Promis
 
 function flushNeighbours(...hosts: { ns: Netns }[]): void {
   for (const h of hosts) h.ns.exec('ip neigh flush all');
+}
+
+/** Three echo requests each way between `a` and `b`, every one answered. */
+async function pingsBothWays(a: Host, b: Host): Promise<void> {
+  expect(await ping(a, b.ip)).toMatch(/3 packets transmitted, 3 received/);
+  expect(await ping(b, a.ip)).toMatch(/3 packets transmitted, 3 received/);
 }
 
 /** Flows in ovs-ofctl dump-flows output. */
@@ -132,60 +132,56 @@ async function tapHost(sw: OfdpProcess, portNo: number, tap: string, ns: Netns, 
 }
 
 describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
-  const topo = new Topology();
-  let h1: Host;
+  const net = suiteHosts({ h1: '10.0.0.1/24' });
   let ns2: Netns;
   let ovsRundir: string;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  // Each test's processes go when it ends, pass or fail, so a failed test cannot leave an ofdp
+  // attached to h1's veth under the next one.
+  const owned = stopAfterEach();
 
   beforeAll(() => {
     ovsRundir = mkdtempSync(join(tmpdir(), 'ofdp-tc-'));
-    h1 = topo.host('10.0.0.1/24');
-    ns2 = topo.namespace();
-    for (const ns of [h1.ns, ns2]) ns.exec('sysctl -qw net.ipv6.conf.all.disable_ipv6=1');
+    ns2 = net.topo.namespace();
+    for (const ns of [net.h1.ns, ns2]) ns.exec('sysctl -qw net.ipv6.conf.all.disable_ipv6=1');
   });
 
-  // Each test's processes go when it ends, pass or fail, so a failed test cannot leave an ofdp
-  // attached to h1's veth under the next one.
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
-  });
+  afterAll(() => rmSync(ovsRundir, { recursive: true, force: true }));
 
-  afterAll(() => {
-    topo.cleanup();
-    rmSync(ovsRundir, { recursive: true, force: true });
-  });
-
-  /** Registers something to stop after the test and returns it. */
-  function owned<T extends { stop(): Promise<unknown> } | { cleanup(): Promise<void> }>(x: T): T {
-    cleanups.push(() => ('stop' in x ? x.stop() : x.cleanup()));
-    return x;
-  }
-
-  /** ofdp with h1's veth as port 1 and a new tap as port 2 (moved into ns2 by tapHost). */
-  function ofdpOptions(tap: string, channel: Pick<OfdpOptions, 'controllers' | 'listen'>): OfdpOptions {
-    return {
-      bridge: uniqueName('bt'),
-      ports: [`system:${h1.port}=1`, `tap:${tap}=2`],
-      ...channel,
-      failMode: 'secure',
-    };
+  /**
+   * ofdp with h1's veth as port 1 and a new tap as port 2, which then becomes host h2 in ns2
+   * (tapHost); `connected`, when given, is the log line awaited before the tap moves.
+   */
+  async function ofdpWithTapHost(
+    channel: Pick<OfdpOptions, 'controllers' | 'listen'>,
+    connected?: RegExp,
+  ): Promise<{ sw: OfdpProcess; h2: Host }> {
+    const tap = uniqueName('tp');
+    const sw = owned(
+      await OfdpProcess.start({
+        bridge: uniqueName('bt'),
+        ports: [...systemPorts(net.h1), `tap:${tap}=2`],
+        ...channel,
+        failMode: 'secure',
+      }),
+    );
+    if (connected) await sw.proc.waitForOutput(connected);
+    const h2 = await tapHost(sw, 2, tap, ns2, '10.0.0.2/24');
+    flushNeighbours(net.h1, h2);
+    return { sw, h2 };
   }
 
   it('ofdp dials a passive ovs-testcontroller: veth host and moved-tap host ping both ways via buffered flow-mods', async () => {
+    const { h1 } = net;
     const port = await freePort();
-    const tc = owned(testcontroller(`ptcp:${port}:127.0.0.1`, ovsRundir));
-    await waitListening(port, tc);
+    const tc = owned(await listeningTestcontroller(port, ovsRundir));
     const cap = owned(new LoopbackCapture(port));
     await cap.start();
-    const tap = uniqueName('tp');
-    const sw = owned(await OfdpProcess.start(ofdpOptions(tap, { controllers: [`tcp:127.0.0.1:${port}`] })));
-    await sw.proc.waitForOutput(/connected \(primary\)/);
-    const h2 = await tapHost(sw, 2, tap, ns2, '10.0.0.2/24');
-    flushNeighbours(h1, h2);
+    const { sw, h2 } = await ofdpWithTapHost(
+      { controllers: [`tcp:127.0.0.1:${port}`] },
+      /connected \(primary\)/,
+    );
 
-    expect(await ping(h1, h2.ip)).toMatch(/3 packets transmitted, 3 received/);
-    expect(await ping(h2, h1.ip)).toMatch(/3 packets transmitted, 3 received/);
+    await pingsBothWays(h1, h2);
     // The port was kept through the move, never deleted and re-created.
     expect(sw.proc.output()).not.toMatch(/vanished/);
 
@@ -236,19 +232,15 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
   });
 
   it('ovs-testcontroller dials ofdp ptcp: (service connection) and gets packet-ins after its SET_CONFIG', async () => {
-    const tap = uniqueName('tp');
-    const sw = owned(await OfdpProcess.start(ofdpOptions(tap, { listen: ['ptcp:0'] })));
+    const { sw, h2 } = await ofdpWithTapHost({ listen: ['ptcp:0'] });
     const port = sw.tcpPorts[0]!;
     expect(port).toBeGreaterThan(0);
-    const h2 = await tapHost(sw, 2, tap, ns2, '10.0.0.2/24');
-    flushNeighbours(h1, h2);
     const cap = owned(new LoopbackCapture(port));
     await cap.start();
-    const tc = owned(testcontroller(`tcp:127.0.0.1:${port}`, ovsRundir));
+    const tc = owned(ovsTestcontroller(`tcp:127.0.0.1:${port}`, ovsRundir));
     await sw.proc.waitForOutput(/connected \(service\)/);
 
-    expect(await ping(h1, h2.ip)).toMatch(/3 packets transmitted, 3 received/);
-    expect(await ping(h2, h1.ip)).toMatch(/3 packets transmitted, 3 received/);
+    await pingsBothWays(net.h1, h2);
     const flows = await ofctl('dump-flows', sw.mgmt);
     expect(flows).toMatch(/idle_timeout=60, priority=1,icmp,in_port=1,/);
 
@@ -290,16 +282,13 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
     ],
   ])('ovs-testcontroller %j (%s) drives ofdp too', async (opts, _name, flow) => {
     const port = await freePort();
-    const tc = owned(testcontroller(`ptcp:${port}:127.0.0.1`, ovsRundir, opts));
-    await waitListening(port, tc);
-    const tap = uniqueName('tp');
-    const sw = owned(await OfdpProcess.start(ofdpOptions(tap, { controllers: [`tcp:127.0.0.1:${port}`] })));
-    await sw.proc.waitForOutput(/connected \(primary\)/);
-    const h2 = await tapHost(sw, 2, tap, ns2, '10.0.0.2/24');
-    flushNeighbours(h1, h2);
-    expect(await ping(h1, h2.ip)).toMatch(/3 packets transmitted, 3 received/);
-    expect(await ping(h2, h1.ip)).toMatch(/3 packets transmitted, 3 received/);
+    owned(await listeningTestcontroller(port, ovsRundir, opts));
+    const { sw, h2 } = await ofdpWithTapHost(
+      { controllers: [`tcp:127.0.0.1:${port}`] },
+      /connected \(primary\)/,
+    );
+    await pingsBothWays(net.h1, h2);
     const flows = await ofctl('dump-flows', sw.mgmt);
-    expect(flows).toMatch(new RegExp(flow(h1, h2)));
+    expect(flows).toMatch(new RegExp(flow(net.h1, h2)));
   });
 });

@@ -14,34 +14,31 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFPBRC, OFPET, OFPPC, OFPPR, OFPT } from '../../src/openflow/constants.js';
-import { Topology, type Host } from '../support/netns.js';
 import { ofctl } from '../support/ovs/ofctl.js';
 import { faultsUnavailable } from '../support/faults/available.js';
 import { OfdpProcess } from '../support/ofdp-run.js';
 import { ScriptedController, type ControllerSession } from '../support/faults/scripted-controller.js';
 import { pingOnce } from '../support/faults/hosts.js';
+import { suiteHosts, systemPorts } from '../support/suite-hosts.js';
 
 const skip = faultsUnavailable();
 if (skip) console.warn(`*** SKIPPING channel fault tests: ${skip} ***`);
 
 describe.skipIf(skip)('controller channel faults', () => {
-  const topo = new Topology();
-  let h1: Host;
-  let h2: Host;
+  const net = suiteHosts({ h1: '10.79.0.1/24', h2: '10.79.0.2/24' });
   let a: ScriptedController;
   let b: ScriptedController;
   let sw: OfdpProcess;
   let b0: ControllerSession;
 
   beforeAll(async () => {
-    h1 = topo.host('10.79.0.1/24');
-    h2 = topo.host('10.79.0.2/24');
+    const { h1, h2 } = net;
     h1.exec(`ip neigh replace ${h2.ip} lladdr ${h2.mac} dev ${h1.ifname} nud permanent`);
     a = await ScriptedController.start();
     b = await ScriptedController.start();
     sw = await OfdpProcess.start({
       bridge: `bc${process.pid}`,
-      ports: [`system:${h1.port}=1`, `system:${h2.port}=2`],
+      ports: systemPorts(h1, h2),
       controllers: [a.target, b.target],
       failMode: 'secure',
     });
@@ -53,7 +50,6 @@ describe.skipIf(skip)('controller channel faults', () => {
     await sw?.stop();
     await a?.close();
     await b?.close();
-    topo.cleanup();
   });
 
   /**
@@ -72,7 +68,7 @@ describe.skipIf(skip)('controller channel faults', () => {
       () => (done = true),
       () => (done = true),
     );
-    while (!done) await pingOnce(h1, h2.ip, 1);
+    while (!done) await pingOnce(net.h1, net.h2.ip, 1);
     await got;
   }
 
@@ -80,7 +76,7 @@ describe.skipIf(skip)('controller channel faults', () => {
     const a0 = await a.session(0);
     await Promise.all([packetInReaches(a0), packetInReaches(b0)]);
     const froms = [a0.received.length, b0.received.length];
-    const r = await ofctl(['mod-port', sw.mgmt, h2.port, 'noflood']);
+    const r = await ofctl(['mod-port', sw.mgmt, net.h2.port, 'noflood']);
     expect(r.code).toBe(0);
     for (const [i, s] of [a0, b0].entries())
       await s.waitFor(

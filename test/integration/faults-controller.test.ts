@@ -12,16 +12,18 @@
  *
  * Every wait is on an event (a log line, a session, a ping reply polled with a deadline).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
 import { OFPET, OFPFF, OFPFMFC, OFPT } from '../../src/openflow/constants.js';
 import { parseFlow } from '../../src/openflow/flow-syntax/index.js';
-import { Topology, type Host } from '../support/netns.js';
 import { ofctl } from '../support/ovs/ofctl.js';
 import { faultsUnavailable } from '../support/faults/available.js';
-import { OfdpProcess } from '../support/ofdp-run.js';
-import { ScriptedController } from '../support/faults/scripted-controller.js';
+import { OfdpProcess, freePort, type OfdpOptions } from '../support/ofdp-run.js';
+import { ScriptedController, type ControllerSession } from '../support/faults/scripted-controller.js';
 import { pingOnce, pingWithin, rxPackets } from '../support/faults/hosts.js';
+import { stopAfterEach } from '../support/stop-after-each.js';
+import { suiteHosts, systemPorts } from '../support/suite-hosts.js';
+import { listeningTestcontroller } from '../support/testcontroller.js';
+import type { WatchedProcess } from '../support/watched-process.js';
 
 const skip = faultsUnavailable(['ovs-testcontroller']);
 if (skip) console.warn(`*** SKIPPING controller fault tests: ${skip} ***`);
@@ -49,178 +51,147 @@ function addFlow(text: string, xid: number, emergency = false) {
   return emergency ? { ...fm, flags: fm.flags | OFPFF.EMERG } : fm;
 }
 
+/** Takes the controller away (`kill`) and waits until ofdp logs that it lost the connection. */
+async function controllerGone(sw: OfdpProcess, kill: () => Promise<unknown>): Promise<void> {
+  const killedAt = sw.lines.length;
+  await kill();
+  await sw.waitForLog(/disconnected/, 10_000, killedAt);
+}
+
+/** Restarts the scripted controller; ofdp's next session must come within the backoff's bound. */
+async function controllerBack(ctl: ScriptedController, index: number): Promise<ControllerSession> {
+  const restartedAt = performance.now();
+  await ctl.restart();
+  const s = await ctl.session(index, RECONNECT_BOUND_MS);
+  expect(performance.now() - restartedAt).toBeLessThan(RECONNECT_BOUND_MS);
+  return s;
+}
+
 describe.skipIf(skip)('controller killed and restarted', () => {
-  const topo = new Topology();
-  let h1: Host;
-  let h2: Host;
+  const net = suiteHosts({ h1: '10.77.0.1/24', h2: '10.77.0.2/24' });
+  const owned = stopAfterEach();
 
-  beforeAll(() => {
-    h1 = topo.host('10.77.0.1/24');
-    h2 = topo.host('10.77.0.2/24');
-  });
-  afterAll(() => topo.cleanup());
+  /** Options for ofdp in `failMode` with h1 and h2 as ports 1 and 2, dialling `controllers`. */
+  function switchOptions(
+    bridge: string,
+    failMode: NonNullable<OfdpOptions['failMode']>,
+    controllers: string[],
+  ): OfdpOptions {
+    return { bridge: `${bridge}${process.pid}`, ports: systemPorts(net.h1, net.h2), controllers, failMode };
+  }
 
-  const ports = () => [`system:${h1.port}=1`, `system:${h2.port}=2`];
+  /** ofdp in `failMode` dialling a scripted controller, with the first session established. */
+  async function underScriptedController(bridge: string, failMode: NonNullable<OfdpOptions['failMode']>) {
+    const ctl = owned(await ScriptedController.start());
+    const sw = owned(await OfdpProcess.start(switchOptions(bridge, failMode, [ctl.target])));
+    return { ctl, sw, s0: await ctl.session(0) };
+  }
+
+  /**
+   * h1 pings h2 once: the table miss must reach `s` as a PACKET_IN and, as the scripted controller
+   * forwards nothing, go unanswered.
+   */
+  async function missReaches(s: ControllerSession, what: string): Promise<void> {
+    const ping = pingOnce(net.h1, net.h2.ip, 1);
+    await s.waitFor(what, (m) => m.type === OFPT.PACKET_IN && m.in_port === 1);
+    expect(await ping).toBe(false);
+  }
 
   it('secure: flows are kept and misses go nowhere while ovs-testcontroller is away', async () => {
-    const ctl = await ScriptedController.start(); // only to reserve a free port number
-    const port = ctl.port;
-    await ctl.close();
-    let tc: ChildProcess | undefined;
-    const startTc = async (): Promise<ChildProcess> => {
-      // Its control socket goes to our rundir (the default /var/run/openvswitch may not exist).
-      const c = spawn('ovs-testcontroller', [`--unixctl=${sw.rundir}/tc.ctl`, `ptcp:${port}:127.0.0.1`], {
-        stdio: 'ignore',
-      });
-      await new Promise<void>((resolve, reject) => {
-        c.once('spawn', resolve);
-        c.once('error', reject);
-      });
-      return c;
-    };
-    const sw = new OfdpProcess({
-      bridge: `bs${process.pid}`,
-      ports: ports(),
-      controllers: [`tcp:127.0.0.1:${port}`],
-      failMode: 'secure',
-    });
-    try {
-      tc = await startTc();
-      await sw.waitForLog(/listening on/);
-      const connected = new RegExp(`tcp:127\\.0\\.0\\.1:${port}.*: connected \\(primary\\)`);
-      await sw.waitForLog(connected, RECONNECT_BOUND_MS);
+    const { h1, h2 } = net;
+    const port = await freePort();
+    const sw = owned(new OfdpProcess(switchOptions('bs', 'secure', [`tcp:127.0.0.1:${port}`])));
+    // ovs-testcontroller's control socket goes to ofdp's rundir (see support/testcontroller.ts).
+    let tc: WatchedProcess = owned(await listeningTestcontroller(port, sw.rundir));
+    await sw.waitForLog(/listening on/);
+    const connected = new RegExp(`tcp:127\\.0\\.0\\.1:${port}.*: connected \\(primary\\)`);
+    await sw.waitForLog(connected, RECONNECT_BOUND_MS);
 
-      // The learning switch installs exact-match flows for h1 → h2 echo requests and their replies.
-      await pingWithin(h1, h2.ip, 10_000);
-      const before = await flows(sw);
-      expect(before.lines.some((l) => l.includes('icmp') && l.includes('nw_dst=10.77.0.2'))).toBe(true);
+    // The learning switch installs exact-match flows for h1 → h2 echo requests and their replies.
+    await pingWithin(h1, h2.ip, 10_000);
+    const before = await flows(sw);
+    expect(before.lines.some((l) => l.includes('icmp') && l.includes('nw_dst=10.77.0.2'))).toBe(true);
 
-      const killedAt = sw.lines.length;
-      tc.kill('SIGKILL');
-      await new Promise((r) => tc!.once('exit', r));
-      await sw.waitForLog(/disconnected/, 10_000, killedAt);
+    await controllerGone(sw, () => tc.stop('SIGKILL'));
+    // Secure: the controller's flows are all still there, and still forward.
+    expect((await flows(sw)).lines).toEqual(before.lines);
+    expect(await pingWithin(h1, h2.ip, 5000)).toBeGreaterThanOrEqual(1);
+    // h2 → h1 echo requests have no flow: the miss goes nowhere (h1 receives nothing at all).
+    const rx = await rxPackets(h1);
+    expect(await pingOnce(h2, h1.ip, 1, 2)).toBe(false);
+    expect(await rxPackets(h1)).toBe(rx);
+    expect(sw.running).toBe(true);
 
-      // Secure: the controller's flows are all still there, and still forward.
-      expect((await flows(sw)).lines).toEqual(before.lines);
-      expect(await pingWithin(h1, h2.ip, 5000)).toBeGreaterThanOrEqual(1);
-      // h2 → h1 echo requests have no flow: the miss goes nowhere (h1 receives nothing at all).
-      const rx = await rxPackets(h1);
-      expect(await pingOnce(h2, h1.ip, 1, 2)).toBe(false);
-      expect(await rxPackets(h1)).toBe(rx);
-      expect(sw.running).toBe(true);
-
-      const restartedAt = performance.now();
-      const mark = sw.lines.length;
-      tc = await startTc();
-      await sw.waitForLog(connected, RECONNECT_BOUND_MS, mark);
-      expect(performance.now() - restartedAt).toBeLessThan(RECONNECT_BOUND_MS);
-      // Back under control: the miss is handled by the controller again.
-      await pingWithin(h2, h1.ip, 10_000);
-    } finally {
-      tc?.kill('SIGKILL');
-      await sw.stop();
-    }
+    const restartedAt = performance.now();
+    const mark = sw.lines.length;
+    tc = owned(await listeningTestcontroller(port, sw.rundir));
+    await sw.waitForLog(connected, RECONNECT_BOUND_MS, mark);
+    expect(performance.now() - restartedAt).toBeLessThan(RECONNECT_BOUND_MS);
+    // Back under control: the miss is handled by the controller again.
+    await pingWithin(h2, h1.ip, 10_000);
   });
 
   it('standalone: NORMAL forwards while the controller is away, misses go to it when it is back', async () => {
-    const ctl = await ScriptedController.start();
-    const sw = await OfdpProcess.start({
-      bridge: `bn${process.pid}`,
-      ports: ports(),
-      controllers: [ctl.target],
-      failMode: 'standalone',
-    });
-    try {
-      const s0 = await ctl.session(0);
-      // Connected: misses go to the controller, which forwards nothing.
-      const ping0 = pingOnce(h1, h2.ip, 1);
-      await s0.waitFor('PACKET_IN from port 1', (m) => m.type === OFPT.PACKET_IN && m.in_port === 1);
-      expect(await ping0).toBe(false);
+    const { h1, h2 } = net;
+    const { ctl, sw, s0 } = await underScriptedController('bn', 'standalone');
+    // Connected: misses go to the controller, which forwards nothing.
+    await missReaches(s0, 'PACKET_IN from port 1');
 
-      const killedAt = sw.lines.length;
-      await ctl.kill();
-      await sw.waitForLog(/disconnected/, 10_000, killedAt);
-      // Away: the bridge is a MAC-learning switch.
-      await pingWithin(h1, h2.ip, 5000);
-      await pingWithin(h2, h1.ip, 5000);
+    await controllerGone(sw, () => ctl.kill());
+    // Away: the bridge is a MAC-learning switch.
+    await pingWithin(h1, h2.ip, 5000);
+    await pingWithin(h2, h1.ip, 5000);
 
-      const restartedAt = performance.now();
-      await ctl.restart();
-      const s1 = await ctl.session(1, RECONNECT_BOUND_MS);
-      expect(performance.now() - restartedAt).toBeLessThan(RECONNECT_BOUND_MS);
-      // Back: NORMAL is off again, misses go to the controller.
-      const ping1 = pingOnce(h1, h2.ip, 1);
-      await s1.waitFor('PACKET_IN after reconnecting', (m) => m.type === OFPT.PACKET_IN && m.in_port === 1);
-      expect(await ping1).toBe(false);
-      expect(sw.running).toBe(true);
-    } finally {
-      await sw.stop();
-      await ctl.close();
-    }
+    const s1 = await controllerBack(ctl, 1);
+    // Back: NORMAL is off again, misses go to the controller.
+    await missReaches(s1, 'PACKET_IN after reconnecting');
+    expect(sw.running).toBe(true);
   });
 
   it('emergency: normal flows deleted and the emergency table forwards while away; normal table again when back', async () => {
-    const ctl = await ScriptedController.start();
-    const sw = await OfdpProcess.start({
-      bridge: `be${process.pid}`,
-      ports: ports(),
-      controllers: [ctl.target],
-      failMode: 'emergency',
-    });
-    try {
-      const s0 = await ctl.session(0);
-      // The normal table drops everything; the emergency table forwards between the two hosts.
-      const errors = await s0.request([
-        addFlow('priority=1,actions=drop', s0.xid()),
-        addFlow('priority=1,in_port=1,actions=output:2', s0.xid(), true),
-        addFlow('priority=1,in_port=2,actions=output:1', s0.xid(), true),
-      ]);
-      expect(errors).toEqual([]);
-      // Emergency flows may not time out (OpenFlow 1.0: OFPFMFC_BAD_EMERG_TIMEOUT).
-      const timed = await s0.request([addFlow('priority=2,idle_timeout=10,actions=drop', s0.xid(), true)]);
-      expect(timed.map((e) => [e.err_type, e.code])).toEqual([
-        [OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_EMERG_TIMEOUT],
-      ]);
-      expect(await pingOnce(h1, h2.ip, 1)).toBe(false);
-      const connected = await flows(sw);
-      expect(connected.lines).toEqual(['cookie=0x0, priority=1 actions=drop']);
-      expect(nPackets(connected.raw[0]!)).toBeGreaterThan(0);
-      expect(s0.received.some((m) => m.type === OFPT.PACKET_IN)).toBe(false);
+    const { h1, h2 } = net;
+    const { ctl, sw, s0 } = await underScriptedController('be', 'emergency');
+    // The normal table drops everything; the emergency table forwards between the two hosts.
+    const errors = await s0.request([
+      addFlow('priority=1,actions=drop', s0.xid()),
+      addFlow('priority=1,in_port=1,actions=output:2', s0.xid(), true),
+      addFlow('priority=1,in_port=2,actions=output:1', s0.xid(), true),
+    ]);
+    expect(errors).toEqual([]);
+    // Emergency flows may not time out (OpenFlow 1.0: OFPFMFC_BAD_EMERG_TIMEOUT).
+    const timed = await s0.request([addFlow('priority=2,idle_timeout=10,actions=drop', s0.xid(), true)]);
+    expect(timed.map((e) => [e.err_type, e.code])).toEqual([
+      [OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_EMERG_TIMEOUT],
+    ]);
+    expect(await pingOnce(h1, h2.ip, 1)).toBe(false);
+    const connected = await flows(sw);
+    expect(connected.lines).toEqual(['cookie=0x0, priority=1 actions=drop']);
+    expect(nPackets(connected.raw[0]!)).toBeGreaterThan(0);
+    expect(s0.received.some((m) => m.type === OFPT.PACKET_IN)).toBe(false);
 
-      const killedAt = sw.lines.length;
-      await ctl.kill();
-      await sw.waitForLog(/disconnected/, 10_000, killedAt);
-      // Emergency mode: the normal flows are gone, the emergency flows forward.
-      expect((await flows(sw)).lines).toEqual([]);
-      await pingWithin(h1, h2.ip, 5000);
+    await controllerGone(sw, () => ctl.kill());
+    // Emergency mode: the normal flows are gone, the emergency flows forward.
+    expect((await flows(sw)).lines).toEqual([]);
+    await pingWithin(h1, h2.ip, 5000);
 
-      const restartedAt = performance.now();
-      await ctl.restart();
-      const s1 = await ctl.session(1, RECONNECT_BOUND_MS);
-      expect(performance.now() - restartedAt).toBeLessThan(RECONNECT_BOUND_MS);
-      // Normal operation: the (now empty) normal table is in use again, so a frame misses and
-      // comes to the controller instead of taking the emergency flows.
-      const ping1 = pingOnce(h1, h2.ip, 1);
-      await s1.waitFor('PACKET_IN after reconnecting', (m) => m.type === OFPT.PACKET_IN && m.in_port === 1);
-      expect(await ping1).toBe(false);
-      // And the controller's new flows are the ones that forward.
-      expect(
-        await s1.request([
-          addFlow('priority=5,in_port=1,actions=output:2', s1.xid()),
-          addFlow('priority=5,in_port=2,actions=output:1', s1.xid()),
-        ]),
-      ).toEqual([]);
-      await pingWithin(h1, h2.ip, 5000);
-      const after = await flows(sw);
-      expect(after.lines).toEqual([
-        'cookie=0x0, priority=5,in_port=1 actions=output:2',
-        'cookie=0x0, priority=5,in_port=2 actions=output:1',
-      ]);
-      for (const l of after.raw) expect(nPackets(l)).toBeGreaterThan(0);
-      expect(sw.running).toBe(true);
-    } finally {
-      await sw.stop();
-      await ctl.close();
-    }
+    const s1 = await controllerBack(ctl, 1);
+    // Normal operation: the (now empty) normal table is in use again, so a frame misses and
+    // comes to the controller instead of taking the emergency flows.
+    await missReaches(s1, 'PACKET_IN after reconnecting');
+    // And the controller's new flows are the ones that forward.
+    expect(
+      await s1.request([
+        addFlow('priority=5,in_port=1,actions=output:2', s1.xid()),
+        addFlow('priority=5,in_port=2,actions=output:1', s1.xid()),
+      ]),
+    ).toEqual([]);
+    await pingWithin(h1, h2.ip, 5000);
+    const after = await flows(sw);
+    expect(after.lines).toEqual([
+      'cookie=0x0, priority=5,in_port=1 actions=output:2',
+      'cookie=0x0, priority=5,in_port=2 actions=output:1',
+    ]);
+    for (const l of after.raw) expect(nPackets(l)).toBeGreaterThan(0);
+    expect(sw.running).toBe(true);
   });
 });

@@ -17,33 +17,28 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { Topology, sh, trySh, uniqueName, type Host } from '../support/netns.js';
+import { sh, trySh, uniqueName } from '../support/netns.js';
 import { ofctl } from '../support/ovs/ofctl.js';
 import { faultsUnavailable } from '../support/faults/available.js';
 import { OfdpProcess } from '../support/ofdp-run.js';
 import { OfctlMonitor } from '../support/faults/monitor.js';
 import { pingWithin } from '../support/faults/hosts.js';
+import { suiteHosts, systemPorts } from '../support/suite-hosts.js';
 
 const skip = faultsUnavailable();
 if (skip) console.warn(`*** SKIPPING interface fault tests: ${skip} ***`);
 
 describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
-  const topo = new Topology();
-  let h1: Host;
-  let h2: Host;
-  let h3: Host;
+  const net = suiteHosts({ h1: '10.78.0.1/24', h2: '10.78.0.2/24', h3: '10.78.0.3/24' });
   let tap: string;
   let sw: OfdpProcess;
   let mon: OfctlMonitor;
 
   beforeAll(async () => {
-    h1 = topo.host('10.78.0.1/24');
-    h2 = topo.host('10.78.0.2/24');
-    h3 = topo.host('10.78.0.3/24');
     tap = uniqueName('tp');
     sw = await OfdpProcess.start({
       bridge: `bp${process.pid}`,
-      ports: [`system:${h1.port}=1`, `system:${h2.port}=2`, `system:${h3.port}=3`, `tap:${tap}=4`],
+      ports: [...systemPorts(net.h1, net.h2, net.h3), `tap:${tap}=4`],
       failMode: 'standalone',
       local: true,
     });
@@ -55,7 +50,6 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
     await sw?.stop();
     trySh(`ip link del ${tap} 2>/dev/null`);
     trySh(`ip link del ${sw?.opts.bridge} 2>/dev/null`);
-    topo.cleanup();
   });
 
   const show = async (): Promise<string> => {
@@ -65,6 +59,7 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
   };
 
   it('forwards between all three hosts to begin with', async () => {
+    const { h1, h2, h3 } = net;
     await pingWithin(h1, h3.ip, 5000);
     await pingWithin(h2, h3.ip, 5000);
   });
@@ -73,6 +68,7 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
   let portMac = '';
 
   it('a deleted veth gives PORT_STATUS DELETE, no crash, and the other ports still forward', async () => {
+    const { h1, h2, h3 } = net;
     portMac = sh(`cat /sys/class/net/${h3.port}/address`).trim();
     const from = mon.output.length;
     sh(`ip link del ${h3.port}`);
@@ -86,6 +82,7 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
   });
 
   it('the veth recreated under the same name comes back as PORT_STATUS ADD with port number 3', async () => {
+    const { h1, h2, h3 } = net;
     const from = mon.output.length;
     // Same names and MACs, so the hosts' ARP caches stay right (what ofdp must get right is the port).
     sh(
@@ -108,6 +105,7 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
   });
 
   it('a tap deleted from outside gives PORT_STATUS DELETE and ofdp creates it again as port 4', async () => {
+    const { h1, h2 } = net;
     expect(await show()).toMatch(new RegExp(`^ 4\\(${tap}\\)`, 'm'));
     const from = mon.output.length;
     sh(`ip link del ${tap}`);
@@ -146,6 +144,7 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
   });
 
   it('a port whose link goes down and up is modified, not deleted, and forwards again', async () => {
+    const { h1, h2 } = net;
     const from = mon.output.length;
     sh(`ip link set ${h2.port} down`);
     const down = await mon.waitFor(
@@ -166,8 +165,9 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
   });
 
   it('a system port moved into another namespace is gone for the bridge, and back under its number when it returns', async () => {
+    const { h1, h3 } = net;
     const from = mon.output.length;
-    const away = topo.namespace();
+    const away = net.topo.namespace();
     sh(`ip link set ${h3.port} netns ${away.name}`);
     const del = await mon.waitFor(
       new RegExp(`OFPT_PORT_STATUS \\(xid=0x0\\): DEL: 3\\(${h3.port}\\)`),
@@ -186,6 +186,7 @@ describe.skipIf(skip)('interfaces deleted under a running bridge', () => {
   });
 
   it('ofdp killed with SIGKILL starts again over its stale .mgmt socket, with the same port numbers', async () => {
+    const { h1, h2, h3 } = net;
     const mgmt = sw.mgmt;
     mon.stop();
     await sw.crash();

@@ -12,12 +12,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatParsedFlows } from '../../src/cli/commands/ofctl/parse-flow.js';
-import { OFPT } from '../../src/openflow/constants.js';
 import { encodeMessage } from '../../src/openflow/codec.js';
 import { FlowSyntaxError, parseFlow, parseFlowFile } from '../../src/openflow/flow-syntax/index.js';
 import { startTestListener } from '../support/ofp-test-listener.js';
-import { haveOvsOfctl, ovsParseFlows, parseTimeLog, run, type OvsResult } from './flow-syntax-ovs.js';
+import {
+  flowModsReceived,
+  haveOvsOfctl,
+  ovsParseFlows,
+  parseTimeLog,
+  run,
+  type OvsResult,
+} from './flow-syntax-ovs.js';
+import { ours } from './flow-syntax-ours.js';
 
 if (!haveOvsOfctl) console.warn('SKIPPING flow-syntax differential test: ovs-ofctl is not installed');
 
@@ -182,19 +188,6 @@ const commandLine: fc.Arbitrary<string> = fc.oneof(
 );
 const COMMAND_LINES = fc.sample(commandLine, { numRuns: 300, seed: 1123 });
 
-function ours(f: string): { text: string; warnings: string[] } | { error: string } {
-  try {
-    const p = parseFlow(f);
-    return {
-      text: formatParsedFlows({ flows: [p], usableProtocols: p.usableProtocols }),
-      warnings: p.warnings,
-    };
-  } catch (e) {
-    if (e instanceof FlowSyntaxError) return { error: e.message };
-    throw e;
-  }
-}
-
 function accepts(line: string): boolean {
   try {
     parseFlow(line, { command: 'from-text' });
@@ -252,13 +245,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax differential test against ovs-ofctl'
       writeFileSync(file, lines.join('\n') + '\n');
       const r = await run(['-O', 'OpenFlow10', '--no-names', '-t', '20', 'add-flows', listener.target, file]);
       expect(r.rc, r.stderr.join('\n')).toBe(0);
-      return listener.received
-        .filter((m) => m.msg?.type === OFPT.FLOW_MOD)
-        .map((m) => {
-          const b = Buffer.from(m.raw);
-          b.writeUInt32BE(0, 4);
-          return b;
-        });
+      return flowModsReceived(listener);
     } finally {
       await listener.close();
       rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OFPT } from '../../src/openflow/constants.js';
+import type { TestListener } from '../support/ofp-test-listener.js';
 
 /** Whether ovs-ofctl is installed (the tests that need it say so loudly when it is not). */
 export const haveOvsOfctl: boolean = (() => {
@@ -84,4 +86,15 @@ export function parseTimeLog(r: OvsResult): string[] {
   const norm = lines.indexOf('normalization changed ofp_match, details:');
   // The flow-mod printer decodes the message again and logs the same normalisation a second time.
   return norm >= 0 ? lines.slice(0, norm + 3) : lines;
+}
+
+/** The FLOW_MODs `listener` received (e.g. from ovs-ofctl add-flows), as raw bytes with the xid zeroed. */
+export function flowModsReceived(listener: TestListener): Buffer[] {
+  return listener.received
+    .filter((r) => r.msg?.type === OFPT.FLOW_MOD)
+    .map((r) => {
+      const b = Buffer.from(r.raw);
+      b.writeUInt32BE(0, 4);
+      return b;
+    });
 }

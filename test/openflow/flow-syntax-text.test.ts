@@ -8,27 +8,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatParsedFlows } from '../../src/cli/commands/ofctl/parse-flow.js';
-import { FlowSyntaxError, parseFlow, parseFlowFile } from '../../src/openflow/flow-syntax/index.js';
+import { FlowSyntaxError, parseFlowFile } from '../../src/openflow/flow-syntax/index.js';
 import { BAD_FLOWS, GOOD_FLOWS, NOT_OF10_FLOWS } from './flow-syntax-cases.js';
 import { haveOvsOfctl, ovsParseFlows, parseTimeLog, run, type OvsResult } from './flow-syntax-ovs.js';
+import { ours } from './flow-syntax-ours.js';
 
 if (!haveOvsOfctl)
   console.warn(
     'SKIPPING flow-syntax cross-checks: ovs-ofctl is not installed (scripts/install-test-deps.sh)',
   );
-
-function ours(flow: string): { text: string; warnings: string[] } | { error: string } {
-  try {
-    const f = parseFlow(flow);
-    return {
-      text: formatParsedFlows({ flows: [f], usableProtocols: f.usableProtocols }),
-      warnings: f.warnings,
-    };
-  } catch (e) {
-    if (e instanceof FlowSyntaxError) return { error: e.message };
-    throw e;
-  }
-}
 
 describe.skipIf(!haveOvsOfctl)('flow syntax vs ovs-ofctl parse-flow', () => {
   let good: OvsResult[];

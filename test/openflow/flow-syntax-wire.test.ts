@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OFPST, OFPT } from '../../src/openflow/constants.js';
 import { encodeMessage } from '../../src/openflow/codec.js';
 import {
-  FlowSyntaxError,
   parseFlow,
   parseFlowFile,
   parseFlowMatch,
@@ -21,7 +20,8 @@ import {
 } from '../../src/openflow/flow-syntax/index.js';
 import { startTestListener, testPort, type TestListener } from '../support/ofp-test-listener.js';
 import { GOOD_FLOWS } from './flow-syntax-cases.js';
-import { haveOvsOfctl, run } from './flow-syntax-ovs.js';
+import { flowModsReceived, haveOvsOfctl, run } from './flow-syntax-ovs.js';
+import { flowSyntaxError } from './flow-syntax-ours.js';
 
 if (!haveOvsOfctl)
   console.warn(
@@ -35,28 +35,6 @@ const PORTS = [
   testPort(8, 'dup'),
   testPort(9, 'dup'),
 ];
-
-/** The FLOW_MODs the listener received, as raw bytes with the xid zeroed, and the xids. */
-function receivedFlowMods(l: TestListener): Buffer[] {
-  return l.received
-    .filter((r) => r.msg?.type === OFPT.FLOW_MOD)
-    .map((r) => {
-      const b = Buffer.from(r.raw);
-      b.writeUInt32BE(0, 4);
-      return b;
-    });
-}
-
-/** The FlowSyntaxError message `f` throws (the test fails if it throws nothing). */
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FlowSyntaxError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a FlowSyntaxError');
-}
 
 function bytesOf(fm: FlowMod): Buffer {
   return encodeMessage({ ...fm, xid: 0 });
@@ -96,7 +74,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs the FLOW_MODs ovs-ofctl sends', (
     const file = join(dir, 'good.flows');
     writeFileSync(file, GOOD_FLOWS.join('\n') + '\n');
     await ofctl('--no-names', 'add-flows', listener.target, file);
-    const got = receivedFlowMods(listener);
+    const got = flowModsReceived(listener);
     expect(
       compare(
         GOOD_FLOWS,
@@ -140,7 +118,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs the FLOW_MODs ovs-ofctl sends', (
       compare(
         lines,
         parsed.flows.map((f) => f.flowMod),
-        receivedFlowMods(listener),
+        flowModsReceived(listener),
       ),
     ).toEqual([]);
     expect(parsed.flows.map((f) => f.flowMod.command)).toEqual([
@@ -166,7 +144,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs the FLOW_MODs ovs-ofctl sends', (
   for (const [cmd, command, flow] of single) {
     it(`${cmd.join(' ')} '${flow}'`, async () => {
       await ofctl('--no-names', ...cmd, listener.target, ...(flow || cmd[0] !== 'del-flows' ? [flow] : []));
-      expect(compare([flow], [parseFlow(flow, { command }).flowMod], receivedFlowMods(listener))).toEqual([]);
+      expect(compare([flow], [parseFlow(flow, { command }).flowMod], flowModsReceived(listener))).toEqual([]);
     });
   }
 
@@ -184,7 +162,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs the FLOW_MODs ovs-ofctl sends', (
       expect(listener.messagesOfType(OFPT.FEATURES_REQUEST).length).toBeGreaterThan(0);
       const names = portNameMap(PORTS);
       expect(
-        compare([flow], [parseFlow(flow, { command, portNames: names }).flowMod], receivedFlowMods(listener)),
+        compare([flow], [parseFlow(flow, { command, portNames: names }).flowMod], flowModsReceived(listener)),
       ).toEqual([]);
     });
   }
@@ -206,7 +184,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs the FLOW_MODs ovs-ofctl sends', (
       const r = await run(['-O', 'OpenFlow10', '-t', '10', '--no-names', ...cmd, listener.target, flow]);
       expect(r.rc).not.toBe(0);
       const refMsg = r.stderr.find((l) => l.startsWith('ovs-ofctl: '))?.slice('ovs-ofctl: '.length);
-      expect(errorOf(() => parseFlow(flow, { command }))).toBe(refMsg);
+      expect(flowSyntaxError(() => parseFlow(flow, { command }))).toBe(refMsg);
       expect(listener.messagesOfType(OFPT.FLOW_MOD)).toEqual([]);
     });
   }
@@ -243,7 +221,7 @@ describe.skipIf(!haveOvsOfctl)('flow syntax vs the FLOW_MODs ovs-ofctl sends', (
       const r = await run(['-O', 'OpenFlow10', '-t', '10', 'add-flow', listener.target, flow]);
       expect(r.rc).not.toBe(0);
       const refMsg = r.stderr.find((l) => l.startsWith('ovs-ofctl: '))?.slice('ovs-ofctl: '.length);
-      expect(errorOf(() => parseFlow(flow, { portNames: portNameMap(PORTS) }))).toBe(refMsg);
+      expect(flowSyntaxError(() => parseFlow(flow, { portNames: portNameMap(PORTS) }))).toBe(refMsg);
       expect(listener.messagesOfType(OFPT.FLOW_MOD)).toEqual([]);
     });
   }

@@ -24,8 +24,15 @@ import type { OfpAction } from '../../src/openflow/actions.js';
 import type { OfpMessage } from '../../src/openflow/messages.js';
 import { nwDstPrefixLen, nwSrcPrefixLen } from '../../src/openflow/match.js';
 import type { OfpMatch } from '../../src/openflow/structs.js';
+import { FIELD_BITS } from '../datapath/reference.js';
 import { mac, message, u16, u32, u8 } from '../support/arbitraries.js';
-import { oskenBuild, oskenSkipReason, type OskenArg, type OskenSpec } from '../support/osken/osken.js';
+import {
+  OSKEN_STATS_TYPES,
+  oskenBuild,
+  oskenSkipReason,
+  type OskenArg,
+  type OskenSpec,
+} from '../support/osken/osken.js';
 import { oskenSpecOf, type IpForm } from '../support/osken/osken-spec.js';
 import { ipText, macText } from '../support/osken/osken-view.js';
 
@@ -147,23 +154,9 @@ const keywordMatch: fc.Arbitrary<KeywordMatch> = fc.record(
   { requiredKeys: ['nw_src_mask', 'nw_dst_mask', 'form'] },
 );
 
-/** The OFPFW bit each keyword clears, per the OpenFlow 1.0 spec (nw_src/nw_dst use prefix counts). */
-const WILDCARD_BIT = {
-  in_port: OFPFW.IN_PORT,
-  dl_src: OFPFW.DL_SRC,
-  dl_dst: OFPFW.DL_DST,
-  dl_vlan: OFPFW.DL_VLAN,
-  dl_vlan_pcp: OFPFW.DL_VLAN_PCP,
-  dl_type: OFPFW.DL_TYPE,
-  nw_tos: OFPFW.NW_TOS,
-  nw_proto: OFPFW.NW_PROTO,
-  tp_src: OFPFW.TP_SRC,
-  tp_dst: OFPFW.TP_DST,
-} as const;
-
 function keywordSpec(k: KeywordMatch): OskenSpec {
   const args: { [key: string]: OskenArg } = {};
-  for (const key of Object.keys(WILDCARD_BIT) as (keyof typeof WILDCARD_BIT)[]) {
+  for (const key of Object.keys(FIELD_BITS) as (keyof typeof FIELD_BITS)[]) {
     const v = k[key];
     if (v !== undefined) args[key] = key === 'dl_src' || key === 'dl_dst' ? macText(v) : v;
   }
@@ -175,8 +168,8 @@ function keywordSpec(k: KeywordMatch): OskenSpec {
 /** The match the spec says those keywords mean: given fields exact, nw_src/nw_dst by prefix length. */
 function keywordExpected(k: KeywordMatch): OfpMatch {
   let wildcards = OFPFW.ALL as number;
-  for (const [key, bit] of Object.entries(WILDCARD_BIT))
-    if (k[key as keyof typeof WILDCARD_BIT] !== undefined) wildcards &= ~bit;
+  for (const [key, bit] of Object.entries(FIELD_BITS))
+    if (k[key as keyof typeof FIELD_BITS] !== undefined) wildcards &= ~bit;
   if (k.nw_src !== undefined)
     wildcards = (wildcards & ~OFPFW.NW_SRC_MASK) | ((32 - k.nw_src_mask) << OFPFW.NW_SRC_SHIFT);
   if (k.nw_dst !== undefined)
@@ -220,15 +213,7 @@ describe.skipIf(!!skip)('ofdp decodes what os-ken encodes', () => {
     const types = new Set(cases.map(typeKey));
     for (const t of OSKEN_BUILDS)
       if (t !== OFPT.STATS_REQUEST) expect(types, `type ${t}`).toContain(String(t));
-    for (const st of [
-      OFPST.DESC,
-      OFPST.FLOW,
-      OFPST.AGGREGATE,
-      OFPST.TABLE,
-      OFPST.PORT,
-      OFPST.QUEUE,
-      OFPST.VENDOR,
-    ])
+    for (const st of OSKEN_STATS_TYPES)
       expect(types, `stats request ${st}`).toContain(`${OFPT.STATS_REQUEST}/${st}`);
     for (const t of [OFPT.FLOW_MOD, OFPT.PACKET_OUT]) {
       const seen = new Set(cases.filter((m) => m.type === t).flatMap((m) => actionsOf(m).map((a) => a.type)));

@@ -12,7 +12,7 @@ import { OFPAT, OFPQT, OFPST, OFPT } from '../../src/openflow/constants.js';
 import type { OfpAction } from '../../src/openflow/actions.js';
 import type { OfpMessage } from '../../src/openflow/messages.js';
 import { message } from '../support/arbitraries.js';
-import { oskenParse, oskenSkipReason } from '../support/osken/osken.js';
+import { OSKEN_STATS_TYPES, oskenParse, oskenSkipReason } from '../support/osken/osken.js';
 import { oskenViewOf } from '../support/osken/osken-view.js';
 
 const skip = oskenSkipReason();
@@ -254,15 +254,7 @@ describe.skipIf(!!skip)('os-ken decodes what ofdp encodes', () => {
     // The seed must exercise every parseable type, stats reply and action, or the test proves less than it says.
     const types = new Set(cases.map(typeKey));
     for (const t of OSKEN_PARSES) if (t !== OFPT.STATS_REPLY) expect(types, `type ${t}`).toContain(String(t));
-    for (const st of [
-      OFPST.DESC,
-      OFPST.FLOW,
-      OFPST.AGGREGATE,
-      OFPST.TABLE,
-      OFPST.PORT,
-      OFPST.QUEUE,
-      OFPST.VENDOR,
-    ])
+    for (const st of OSKEN_STATS_TYPES)
       expect(types, `stats reply ${st}`).toContain(`${OFPT.STATS_REPLY}/${st}`);
     const sampledActions = new Set(sample.flatMap((m) => actionsOf(m).map((a) => a.type)));
     for (const at of Object.values(OFPAT)) expect(sampledActions, `action ${at}`).toContain(at);

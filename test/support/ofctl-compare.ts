@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { normalizeOfctl, type OfctlOptions, type OfctlSwitch, type ToolResult } from './ovs/index.js';
+import { Waiters } from './waiters.js';
 
 /** Console log lines without the time stamp: sequence number, module, level, text. */
 export const LOG_PATTERN = '-vPATTERN:console:%05N|%c|%p|%m';
@@ -59,22 +60,20 @@ export class Side {
 /** `ovs-ofctl monitor` kept running; `waitFor` resolves once a line matches. */
 export class OfctlMonitor {
   private out = '';
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private readonly exited: Promise<unknown>;
 
   private constructor(private readonly child: ChildProcess) {
     child.stdout!.on('data', (b: Buffer) => {
       this.out += b.toString('utf8');
-      for (const w of this.waiters) w();
+      this.waiters.notify();
     });
     child.stderr!.on('data', (b: Buffer) => {
       this.out += b.toString('utf8');
-      for (const w of this.waiters) w();
+      this.waiters.notify();
     });
     this.exited = once(child, 'exit').catch(() => undefined);
-    child.on('exit', () => {
-      for (const w of this.waiters) w();
-    });
+    child.on('exit', () => this.waiters.notify());
   }
 
   /** Starts `ovs-ofctl -O OpenFlow10 monitor TARGET ARGS…`, inside `netns` when given. */
@@ -105,27 +104,15 @@ export class OfctlMonitor {
 
   /** Resolves with the output so far once `re` matches it (from offset `from`). */
   waitFor(re: RegExp, timeoutMs = 5000, from = 0): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (re.test(this.out.slice(from))) {
-          done();
-          resolve(this.out);
-        } else if (!this.running) {
-          done();
-          reject(new Error(`ovs-ofctl monitor exited before ${re}:\n${this.out}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${re} in:\n${this.out}`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-      };
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.until(
+      () => {
+        if (re.test(this.out.slice(from))) return this.out;
+        if (!this.running) throw new Error(`ovs-ofctl monitor exited before ${re}:\n${this.out}`);
+        return undefined;
+      },
+      timeoutMs,
+      () => `timed out after ${timeoutMs} ms waiting for ${re} in:\n${this.out}`,
+    );
   }
 
   async stop(): Promise<void> {

@@ -10,6 +10,7 @@
  * period; it is idempotent, so afterAll/finally can always call it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Waiters } from './waiters.js';
 
 export interface WatchedOptions {
   env?: Record<string, string>;
@@ -19,7 +20,7 @@ export interface WatchedOptions {
 export class WatchedProcess {
   readonly child: ChildProcess;
   private log = '';
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private readonly exited: Promise<void>;
   private closed = false;
 
@@ -36,7 +37,7 @@ export class WatchedProcess {
     });
     const onData = (d: Buffer): void => {
       this.log += d.toString('utf8');
-      for (const w of [...this.waiters]) w();
+      this.waiters.notify();
     };
     this.child.stdout!.on('data', onData);
     this.child.stderr!.on('data', onData);
@@ -48,7 +49,7 @@ export class WatchedProcess {
       this.child.once('close', () => resolve());
     }).then(() => {
       this.closed = true;
-      for (const w of [...this.waiters]) w();
+      this.waiters.notify();
     });
   }
 
@@ -80,32 +81,16 @@ export class WatchedProcess {
    * `timeoutMs`.
    */
   waitUntil<T>(what: string, probe: (output: string) => T | undefined, timeoutMs = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const finish = (then: () => void): void => {
-        this.waiters.delete(check);
-        clearTimeout(timer);
-        then();
-      };
-      const check = (): void => {
+    return this.waiters.until(
+      () => {
         const found = probe(this.log);
-        if (found !== undefined) return finish(() => resolve(found));
-        if (!this.running)
-          finish(() =>
-            reject(
-              new Error(`${this.label} exited (${this.describeExit()}) before ${what}:\n${this.tail()}`),
-            ),
-          );
-      };
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(new Error(`${this.label}: no ${what} within ${timeoutMs} ms:\n${this.tail()}`)),
-          ),
-        timeoutMs,
-      );
-      this.waiters.add(check);
-      check();
-    });
+        if (found === undefined && !this.running)
+          throw new Error(`${this.label} exited (${this.describeExit()}) before ${what}:\n${this.tail()}`);
+        return found;
+      },
+      timeoutMs,
+      () => `${this.label}: no ${what} within ${timeoutMs} ms:\n${this.tail()}`,
+    );
   }
 
   /** Signals the process (SIGTERM by default) and waits until it is gone; SIGKILL after `graceMs`. */

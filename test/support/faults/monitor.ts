@@ -10,12 +10,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { Waiters } from '../waiters.js';
 
 export class OfctlMonitor {
   private out = '';
   private err = '';
   private readonly child: ChildProcess;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private exited = false;
 
   constructor(target: string, dir: string, missLen = 65534) {
@@ -37,24 +38,26 @@ export class OfctlMonitor {
     );
     this.child.stdout!.on('data', (d: Buffer) => {
       this.out += d.toString();
-      this.notify();
+      this.waiters.notify();
     });
     // ovs-ofctl 3.1 prints the asynchronous messages it monitors on stderr, so both streams count.
     this.child.stderr!.on('data', (d: Buffer) => {
       this.err += d.toString();
       this.out += d.toString();
-      this.notify();
+      this.waiters.notify();
     });
     this.child.once('exit', () => {
       this.exited = true;
-      this.notify();
+      this.waiters.notify();
     });
   }
 
   static async start(target: string, dir: string, missLen = 65534): Promise<OfctlMonitor> {
     const m = new OfctlMonitor(target, dir, missLen);
     try {
-      await m.until('monitor ready', () => (m.err.match(/received: OFPT_BARRIER_REPLY/g)?.length ?? 0) >= 3);
+      await m.until('monitor ready', () =>
+        (m.err.match(/received: OFPT_BARRIER_REPLY/g)?.length ?? 0) >= 3 ? true : undefined,
+      );
     } catch (e) {
       m.stop();
       throw e;
@@ -68,39 +71,22 @@ export class OfctlMonitor {
   }
 
   /** Resolves with the first match of `re` in stdout at or after character `from`. */
-  async waitFor(re: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpExecArray> {
-    let found: RegExpExecArray | null = null;
-    await this.until(
-      `monitor output ${re}`,
-      () => (found = re.exec(this.out.slice(from))) !== null,
+  waitFor(re: RegExp, timeoutMs = 10_000, from = 0): Promise<RegExpExecArray> {
+    return this.until(`monitor output ${re}`, () => re.exec(this.out.slice(from)) ?? undefined, timeoutMs);
+  }
+
+  /** Resolves with the first result of `probe` other than undefined; rejects if ovs-ofctl exits first. */
+  private until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+    return this.waiters.until(
+      () => {
+        const found = probe();
+        if (found === undefined && this.exited)
+          throw new Error(`ovs-ofctl monitor exited before ${what}:\n${this.out}\n${this.err}`);
+        return found;
+      },
       timeoutMs,
+      () => `no ${what} within ${timeoutMs} ms:\n${this.out.slice(-3000)}`,
     );
-    return found!;
-  }
-
-  private until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (cond()) return done(resolve);
-        if (this.exited)
-          done(() => reject(new Error(`ovs-ofctl monitor exited before ${what}:\n${this.out}\n${this.err}`)));
-      };
-      const timer = setTimeout(
-        () => done(() => reject(new Error(`no ${what} within ${timeoutMs} ms:\n${this.out.slice(-3000)}`))),
-        timeoutMs,
-      );
-      const done = (f: () => void): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        f();
-      };
-      this.waiters.add(check);
-      check();
-    });
-  }
-
-  private notify(): void {
-    for (const w of [...this.waiters]) w();
   }
 
   stop(): void {

@@ -20,6 +20,7 @@ import { OFPT, OFP_VERSION } from '../../../src/openflow/constants.js';
 import { decodeMessage, encodeMessage } from '../../../src/openflow/codec.js';
 import { OfpFramer } from '../../../src/openflow/framer.js';
 import type { MessageOf, OfpMessage } from '../../../src/openflow/messages.js';
+import { Waiters } from '../waiters.js';
 
 export type FeaturesReply = MessageOf<typeof OFPT.FEATURES_REPLY>;
 
@@ -30,7 +31,7 @@ export class ControllerSession {
   features: FeaturesReply | undefined;
   /** A hung controller: still connected (the kernel ACKs), but it answers nothing, not even echo. */
   hung = false;
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private nextXid = 0x1000;
   private open = true;
   readonly closed: Promise<void>;
@@ -44,7 +45,7 @@ export class ControllerSession {
     this.closed = new Promise((resolve) =>
       sock.once('close', () => {
         this.open = false;
-        this.notify();
+        this.waiters.notify();
         resolve();
       }),
     );
@@ -99,27 +100,17 @@ export class ControllerSession {
     from?: number,
   ): Promise<OfpMessage>;
   waitFor(what: string, pred: (m: OfpMessage) => boolean, timeoutMs = 10_000, from = 0): Promise<OfpMessage> {
-    return new Promise((resolve, reject) => {
-      let seen = from;
-      const check = (): void => {
-        for (; seen < this.received.length; seen++) {
-          const m = this.received[seen]!;
-          if (pred(m)) return done(() => resolve(m));
-        }
-        if (!this.open) done(() => reject(new Error(`session ${this.index} closed before ${what}`)));
-      };
-      const timer = setTimeout(
-        () => done(() => reject(new Error(`no ${what} within ${timeoutMs} ms on session ${this.index}`))),
-        timeoutMs,
-      );
-      const done = (f: () => void): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        f();
-      };
-      this.waiters.add(check);
-      check();
-    });
+    let seen = from;
+    return this.waiters.until(
+      () => {
+        for (; seen < this.received.length; seen++)
+          if (pred(this.received[seen]!)) return this.received[seen];
+        if (!this.open) throw new Error(`session ${this.index} closed before ${what}`);
+        return undefined;
+      },
+      timeoutMs,
+      () => `no ${what} within ${timeoutMs} ms on session ${this.index}`,
+    );
   }
 
   /**
@@ -163,11 +154,7 @@ export class ControllerSession {
         break;
     }
     this.received.push(msg);
-    this.notify();
-  }
-
-  private notify(): void {
-    for (const w of [...this.waiters]) w();
+    this.waiters.notify();
   }
 }
 
@@ -176,7 +163,7 @@ export class ScriptedController {
   readonly sessions: ControllerSession[] = [];
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
-  private readonly waiters = new Set<() => void>();
+  private readonly waiters = new Waiters();
   private accepted = 0;
 
   private constructor(public port: number) {}
@@ -204,7 +191,7 @@ export class ScriptedController {
       sock.once('close', () => this.sockets.delete(sock));
       new ControllerSession(this.accepted++, sock, (s) => {
         this.sessions.push(s);
-        for (const w of [...this.waiters]) w();
+        this.waiters.notify();
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -225,21 +212,11 @@ export class ScriptedController {
 
   /** Resolves with established session number `index` (0-based) once it exists. */
   session(index: number, timeoutMs = 10_000): Promise<ControllerSession> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const s = this.sessions[index];
-        if (!s) return;
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(s);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(new Error(`controller :${this.port}: no session #${index} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.add(check);
-      check();
-    });
+    return this.waiters.until(
+      () => this.sessions[index],
+      timeoutMs,
+      () => `controller :${this.port}: no session #${index} within ${timeoutMs} ms`,
+    );
   }
 
   close(): Promise<void> {

@@ -11,7 +11,7 @@ import type { OfpAction } from '../../../src/openflow/actions.js';
 import type { OfpMessage } from '../../../src/openflow/messages.js';
 import type { OfpMatch } from '../../../src/openflow/structs.js';
 import type { OskenArg, OskenSpec } from './osken.js';
-import { ipText, macText } from './osken-view.js';
+import { flowModFields, ipText, macText, matchFields } from './osken-view.js';
 
 /** How to hand IPv4 addresses to os-ken, which accepts both (it converts text with ip.ipv4_to_int). */
 export type IpForm = 'text' | 'int';
@@ -21,24 +21,7 @@ const ip = (v: number, form: IpForm): OskenArg => (form === 'text' ? ipText(v) :
 
 /** OFPMatch with every field and the wildcards given explicitly. */
 export function matchSpec(m: OfpMatch, form: IpForm): OskenSpec {
-  return {
-    cls: 'OFPMatch',
-    args: {
-      wildcards: m.wildcards,
-      in_port: m.in_port,
-      dl_src: macText(m.dl_src),
-      dl_dst: macText(m.dl_dst),
-      dl_vlan: m.dl_vlan,
-      dl_vlan_pcp: m.dl_vlan_pcp,
-      dl_type: m.dl_type,
-      nw_tos: m.nw_tos,
-      nw_proto: m.nw_proto,
-      nw_src: ip(m.nw_src, form),
-      nw_dst: ip(m.nw_dst, form),
-      tp_src: m.tp_src,
-      tp_dst: m.tp_dst,
-    },
-  };
+  return { cls: 'OFPMatch', args: matchFields(m, (v) => ip(v, form)) };
 }
 
 export function actionSpec(a: OfpAction, form: IpForm): OskenSpec {
@@ -145,13 +128,7 @@ function bodySpec(m: OfpMessage, form: IpForm): OskenSpec {
         args: {
           match: matchSpec(m.match, form),
           cookie: m.cookie,
-          command: m.command,
-          idle_timeout: m.idle_timeout,
-          hard_timeout: m.hard_timeout,
-          priority: m.priority,
-          buffer_id: m.buffer_id,
-          out_port: m.out_port,
-          flags: m.flags,
+          ...flowModFields(m),
           actions: m.actions.map((a) => actionSpec(a, form)),
         },
       };

@@ -10,7 +10,7 @@
 import { OFPAT, OFPQT, OFPST, OFPT } from '../../../src/openflow/constants.js';
 import type { OfpAction } from '../../../src/openflow/actions.js';
 import { nwDstPrefixLen, nwSrcPrefixLen } from '../../../src/openflow/match.js';
-import type { OfpMessage } from '../../../src/openflow/messages.js';
+import type { MessageOf, OfpMessage } from '../../../src/openflow/messages.js';
 import type { OfpPacketQueue, OfpQueueProperty } from '../../../src/openflow/queues.js';
 import type { OfpMatch, OfpPhyPort } from '../../../src/openflow/structs.js';
 import type { OfpFlowStats } from '../../../src/openflow/stats.js';
@@ -40,9 +40,12 @@ function u32Bytes(v: number): Buffer {
   return b;
 }
 
-export function matchView(m: OfpMatch): OskenView {
+/**
+ * The wildcards and the twelve match fields under os-ken's attribute names, MACs as text, as its
+ * OFPMatch both takes them (constructor keywords) and shows them; IPv4 addresses in the form `ip` gives.
+ */
+export function matchFields<I>(m: OfpMatch, ip: (v: number) => I) {
   return {
-    cls: 'OFPMatch',
     wildcards: m.wildcards,
     in_port: m.in_port,
     dl_src: macText(m.dl_src),
@@ -52,10 +55,30 @@ export function matchView(m: OfpMatch): OskenView {
     dl_type: m.dl_type,
     nw_tos: m.nw_tos,
     nw_proto: m.nw_proto,
-    nw_src: ipText(m.nw_src),
-    nw_dst: ipText(m.nw_dst),
+    nw_src: ip(m.nw_src),
+    nw_dst: ip(m.nw_dst),
     tp_src: m.tp_src,
     tp_dst: m.tp_dst,
+  };
+}
+
+/** A FLOW_MOD's 16- and 32-bit fields, named alike as OFPFlowMod's keywords and its attributes. */
+export function flowModFields(m: MessageOf<typeof OFPT.FLOW_MOD>) {
+  return {
+    command: m.command,
+    idle_timeout: m.idle_timeout,
+    hard_timeout: m.hard_timeout,
+    priority: m.priority,
+    buffer_id: m.buffer_id,
+    out_port: m.out_port,
+    flags: m.flags,
+  };
+}
+
+export function matchView(m: OfpMatch): OskenView {
+  return {
+    cls: 'OFPMatch',
+    ...matchFields(m, ipText),
     // os-ken's match['nw_src_mask'] against ofdp's reading of the same wildcard counts (any count >= 32 is /0).
     nw_src_mask: nwSrcPrefixLen(m.wildcards),
     nw_dst_mask: nwDstPrefixLen(m.wildcards),
@@ -282,13 +305,7 @@ function bodyView(m: OfpMessage): OskenView {
         cls: 'OFPFlowMod',
         match: matchView(m.match),
         cookie: u64View(m.cookie),
-        command: m.command,
-        idle_timeout: m.idle_timeout,
-        hard_timeout: m.hard_timeout,
-        priority: m.priority,
-        buffer_id: m.buffer_id,
-        out_port: m.out_port,
-        flags: m.flags,
+        ...flowModFields(m),
         actions: m.actions.map(actionView),
       };
     case OFPT.BARRIER_REPLY:

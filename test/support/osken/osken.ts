@@ -8,6 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { OFPST } from '../../../src/openflow/constants.js';
 
 /** Debian's python3, which has os_ken; the python3 on PATH may be another one without it. */
 export const OSKEN_PYTHON = '/usr/bin/python3';
@@ -31,6 +32,20 @@ export function oskenSkipReason(): string | undefined {
   if (r) console.warn(`\n*** SKIPPING os-ken cross-check tests: ${r} ***\n`);
   return r;
 }
+
+/**
+ * The stats types of OpenFlow 1.0 (OFPST_PORT_DESC is not one), each of which os-ken 2.5 both builds
+ * requests and parses replies for: the cross-checks require their samples to cover every one.
+ */
+export const OSKEN_STATS_TYPES: readonly number[] = [
+  OFPST.DESC,
+  OFPST.FLOW,
+  OFPST.AGGREGATE,
+  OFPST.TABLE,
+  OFPST.PORT,
+  OFPST.QUEUE,
+  OFPST.VENDOR,
+];
 
 /** os-ken's decoded message, walked into plain JSON by osken-helper.py. */
 export type OskenView = { [k: string]: unknown };
