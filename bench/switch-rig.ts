@@ -30,6 +30,14 @@ function nodeFlags(): string[] {
   return (process.env.OFDP_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
 
+/**
+ * Extra `ofdp run` arguments from $OFDP_BENCH_ARGS (e.g. `--busy-poll 0` to measure without busy
+ * polling).
+ */
+function extraArgs(): string[] {
+  return (process.env.OFDP_BENCH_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** `ofdp run` as a child; resolves once its start-up line says its ports and listeners are up. */
 async function startOfdp(
   launcher: string[],
@@ -44,6 +52,7 @@ async function startOfdp(
     '--rundir',
     rundir,
     ...args,
+    ...extraArgs(),
   ]);
   try {
     await proc.waitForOutput(/listening on [^\n]*\n/, 20_000);

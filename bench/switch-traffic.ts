@@ -81,22 +81,32 @@ export function cpuNanos(pid: number): number {
   return total;
 }
 
+/** Round-trip times of the replies, µs, in arrival order; `lost` counts requests with no reply. */
 export interface PingResult {
-  avgUs: number;
-  minUs: number;
-  lossPercent: number;
+  rttsUs: number[];
+  lost: number;
 }
 
-/** `ping -c COUNT -i 0.002 -q DST` inside `ns` (root may use intervals below 200 ms). */
+/**
+ * `ping -c COUNT -i 0.002 DST` inside `ns` (root may use intervals below 200 ms), every reply's time
+ * kept so callers can take medians and percentiles over several rounds.
+ */
 export async function ping(ns: string, dst: string, count: number): Promise<PingResult> {
-  const r = await runTool('ping', ['-c', String(count), '-i', '0.002', '-W', '1', '-q', dst], {
+  const r = await runTool('ping', ['-c', String(count), '-i', '0.002', '-W', '1', '-n', dst], {
     netns: ns,
     timeoutMs: 10_000 + count * 20,
   });
-  const rtt = /= ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/.exec(r.stdout);
-  const loss = /([\d.]+)% packet loss/.exec(r.stdout);
-  if (!rtt || !loss) throw new Error(`ping ${dst} failed (${r.code}): ${r.stdout}${r.stderr}`);
-  return { minUs: Number(rtt[1]) * 1000, avgUs: Number(rtt[2]) * 1000, lossPercent: Number(loss[1]) };
+  const rttsUs = [...r.stdout.matchAll(/ time=([\d.]+) ms/g)].map((m) => Number(m[1]) * 1000);
+  const sent = /(\d+) packets transmitted/.exec(r.stdout);
+  if (!sent || rttsUs.length === 0) throw new Error(`ping ${dst} failed (${r.code}): ${r.stdout}${r.stderr}`);
+  return { rttsUs, lost: Number(sent[1]) - rttsUs.length };
+}
+
+/** The q-quantile (0..1) of `xs` by nearest rank; NaN for none. */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -2,15 +2,17 @@
  * The configuration of `ofdp run`: from command-line flags and/or a JSON config file, checked in
  * one place so that every mistake gets one clear line naming the problem.
  *
- * Config file (JSON), every key optional, flags override:
+ * Config file (JSON), every key optional, flags override; keys starting with "//" are comments, any
+ * other unknown key is an error:
  *   { "bridge": "br0", "dpid": "0000000000000001", "failMode": "secure",
  *     "ports": ["tap:tap0", "system:veth0=5"], "controllers": ["tcp:127.0.0.1:6653"],
  *     "listen": ["ptcp:6653"], "queues": { "1": [{ "id": 1, "minRate": 500 }] },
- *     "rundir": "/run/ofdp", "logLevel": "info", "rxMode": "mmsg",
+ *     "rundir": "/run/ofdp", "logLevel": "info", "rxMode": "mmsg", "busyPollUs": 50,
  *     "privateKey": "key.pem", "certificate": "cert.pem", "caCert": "ca.pem" }
  */
 import { readFileSync } from 'node:fs';
 import type { SslOptions } from '../connmgr/index.js';
+import { DEFAULT_BUSY_POLL_US } from '../runtime/busy-poll.js';
 import type { FailMode, QueueConfig } from './bridge.js';
 
 export class ConfigError extends Error {
@@ -41,6 +43,11 @@ export interface RunConfig {
    * the kernel's retire timer at low rates). Measured in bench/switch.bench.ts.
    */
   rxMode?: 'mmsg' | 'ring';
+  /**
+   * Microseconds the event loop keeps polling after activity before it blocks (0 = never); see
+   * src/runtime/busy-poll.ts for why and what it costs.
+   */
+  busyPollUs?: number;
   /** PEM files for ssl: and pssl: targets (Open vSwitch's --private-key, --certificate, --ca-cert). */
   ssl?: SslOptions;
 }
@@ -81,6 +88,32 @@ export function parseFailMode(s: string): FailMode {
   return s as FailMode;
 }
 
+/**
+ * Checks that no device or number is given twice and gives every port its number: as requested,
+ * else the lowest not requested by any port, in order — so a later `NAME=1` cannot collide with a
+ * number handed out earlier.
+ */
+export function numberPorts(ports: PortSpec[]): (PortSpec & { ofport: number })[] {
+  const taken = new Set<number>();
+  const devices = new Set<string>();
+  for (const p of ports) {
+    // tap, system and internal ports name the same kernel devices; dummies live apart.
+    const dev = p.type === 'dummy' ? `dummy:${p.name}` : p.name;
+    if (devices.has(dev)) throw new ConfigError(`port ${p.type}:${p.name} is given twice`);
+    devices.add(dev);
+    if (p.ofport === undefined) continue;
+    if (taken.has(p.ofport)) throw new ConfigError(`port number ${p.ofport} is given twice`);
+    taken.add(p.ofport);
+  }
+  let next = 1;
+  return ports.map((p) => {
+    if (p.ofport !== undefined) return { ...p, ofport: p.ofport };
+    while (taken.has(next)) next++;
+    taken.add(next);
+    return { ...p, ofport: next };
+  });
+}
+
 export interface RunFlags {
   config?: string;
   bridge?: string;
@@ -95,23 +128,27 @@ export interface RunFlags {
   certificate?: string;
   caCert?: string;
   rxMode?: string;
+  busyPoll?: number;
 }
 
-interface FileConfig {
-  bridge?: unknown;
-  dpid?: unknown;
-  failMode?: unknown;
-  ports?: unknown;
-  controllers?: unknown;
-  listen?: unknown;
-  queues?: unknown;
-  rundir?: unknown;
-  logLevel?: unknown;
-  privateKey?: unknown;
-  certificate?: unknown;
-  caCert?: unknown;
-  rxMode?: unknown;
-}
+const FILE_KEYS = [
+  'bridge',
+  'dpid',
+  'failMode',
+  'ports',
+  'controllers',
+  'listen',
+  'queues',
+  'rundir',
+  'logLevel',
+  'privateKey',
+  'certificate',
+  'caCert',
+  'rxMode',
+  'busyPollUs',
+] as const;
+
+type FileConfig = { [K in (typeof FILE_KEYS)[number]]?: unknown };
 
 function strings(v: unknown, key: string, file: string): string[] | undefined {
   if (v === undefined) return undefined;
@@ -185,18 +222,23 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     }
     if (typeof file !== 'object' || file === null || Array.isArray(file))
       throw new ConfigError(`${flags.config}: must be a JSON object`);
+    // A misspelt key would otherwise be ignored silently ("failmode" running in standalone). Keys
+    // starting with "//" are comments (JSON has none).
+    const unknown = Object.keys(file).filter(
+      (k) => !k.startsWith('//') && !(FILE_KEYS as readonly string[]).includes(k),
+    );
+    if (unknown.length > 0)
+      throw new ConfigError(`${flags.config}: unknown key "${unknown[0]}" (known: ${FILE_KEYS.join(', ')})`);
   }
   const bridge = flags.bridge ?? str(file.bridge, 'bridge', fname) ?? 'br0';
   if (!/^[A-Za-z0-9_.-]{1,15}$/.test(bridge))
     throw new ConfigError(`bad bridge name "${bridge}": 1 to 15 letters, digits, _ . -`);
   const dpidText = flags.dpid ?? str(file.dpid, 'dpid', fname);
-  const ports = (flags.port ?? strings(file.ports, 'ports', fname) ?? []).map(parsePortSpec);
-  const seen = new Set<number>();
-  for (const p of ports) {
-    if (p.ofport === undefined) continue;
-    if (seen.has(p.ofport)) throw new ConfigError(`port number ${p.ofport} is given twice`);
-    seen.add(p.ofport);
-  }
+  const ports = numberPorts((flags.port ?? strings(file.ports, 'ports', fname) ?? []).map(parsePortSpec));
+  const queues = parseQueues(file.queues, fname);
+  for (const p of queues.keys())
+    if (!ports.some((s) => s.ofport === p))
+      throw new ConfigError(`${fname}: queues given for port ${p}, which is not configured`);
   const privateKey = flags.privateKey ?? str(file.privateKey, 'privateKey', fname);
   const certificate = flags.certificate ?? str(file.certificate, 'certificate', fname);
   const caCert = flags.caCert ?? str(file.caCert, 'caCert', fname);
@@ -206,6 +248,14 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
   const rxMode = flags.rxMode ?? str(file.rxMode, 'rxMode', fname) ?? 'mmsg';
   if (rxMode !== 'mmsg' && rxMode !== 'ring')
     throw new ConfigError(`bad rx mode "${rxMode}" (use mmsg or ring)`);
+  const busyPollUs = flags.busyPoll ?? file.busyPollUs ?? DEFAULT_BUSY_POLL_US;
+  if (
+    typeof busyPollUs !== 'number' ||
+    !Number.isInteger(busyPollUs) ||
+    busyPollUs < 0 ||
+    busyPollUs > 10_000
+  )
+    throw new ConfigError(`bad busy-poll ${String(busyPollUs)}: microseconds from 0 (off) to 10000`);
   const ssl = privateKey && certificate && caCert ? { privateKey, certificate, caCert } : undefined;
   return {
     bridge,
@@ -214,10 +264,11 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
     ports,
     controllers: flags.controller ?? strings(file.controllers, 'controllers', fname) ?? [],
     listen: flags.listen ?? strings(file.listen, 'listen', fname) ?? [],
-    queues: parseQueues(file.queues, fname),
+    queues,
     rundir: flags.rundir ?? str(file.rundir, 'rundir', fname) ?? env.OFDP_RUNDIR ?? '/run/ofdp',
     logLevel: flags.logLevel ?? str(file.logLevel, 'logLevel', fname) ?? 'info',
     rxMode,
+    busyPollUs,
     ...(ssl ? { ssl } : {}),
   };
 }

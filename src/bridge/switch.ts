@@ -17,6 +17,7 @@ import { Netdev } from '../netdev/netdev.js';
 import { moduleLogger } from '../log.js';
 import { Datapath } from '../datapath/datapath.js';
 import { warmUpFastPath } from '../datapath/warm-up.js';
+import { DEFAULT_BUSY_POLL_US, enableBusyPoll } from '../runtime/busy-poll.js';
 import { Bridge } from './bridge.js';
 import { attachConnections } from './attach.js';
 import type { RunConfig } from './run-config.js';
@@ -40,6 +41,8 @@ export async function startSwitch(
 ): Promise<RunningSwitch> {
   // Before any port opens: the first real frames then meet optimised code (see warm-up.ts).
   warmUpFastPath(() => new Datapath());
+  const busy = enableBusyPoll(cfg.busyPollUs ?? DEFAULT_BUSY_POLL_US);
+  if (typeof busy === 'string') log.info(`no busy polling: ${busy}`);
   const bridge = new Bridge({
     name: cfg.bridge,
     failMode: cfg.failMode,
@@ -65,7 +68,11 @@ export async function startSwitch(
         throw new ConfigError(`cannot open port ${p.type}:${p.name}: ${(e as Error).message}`);
       }
       opened.push(dev);
-      bridge.addPort(dev, p.ofport);
+      try {
+        bridge.addPort(dev, p.ofport);
+      } catch (e) {
+        throw new ConfigError(`cannot add port ${p.type}:${p.name}: ${(e as Error).message}`);
+      }
     }
     if (local) bridge.addPort(local, OFPP.LOCAL);
     bridge.datapathId = cfg.dpid ?? dpidFrom(local?.getEtherAddr(), cfg.bridge);

@@ -20,7 +20,8 @@ export async function main(argv: string[]): Promise<void> {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err, y) => {
-      if (err && !(err instanceof UsageError)) throw err;
+      // yargs reports its own parse and coerce failures as YError: those are usage errors too.
+      if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
       const text = err ? err.message : msg;
       if (!err && argv.length === 0) y.showHelp();
       process.stderr.write(`ofdp: ${text}\n`);

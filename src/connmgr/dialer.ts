@@ -8,6 +8,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ByteStream } from '../openflow/channel/index.js';
+import { adoptSocket } from './fd-stream.js';
 import { clientTlsOptions, loadSslMaterial, type SslOptions } from './ssl.js';
 import { formatTarget, type ActiveTarget } from './target.js';
 
@@ -59,7 +60,8 @@ export function socketDialer(ssl?: SslOptions): Dialer {
       done = true;
       socket.off('error', onError);
       socket.setNoDelay?.(true);
-      cb.connected(socket);
+      // Plain sockets move onto an FdStream before Node's first read (see fd-stream.ts).
+      cb.connected((target.transport === 'ssl' ? undefined : adoptSocket(socket)) ?? socket);
     });
     return {
       cancel() {

@@ -12,6 +12,7 @@ import {
   type Clock,
 } from '../openflow/channel/index.js';
 import type { OfpMessage } from '../openflow/messages.js';
+import { kickBusyPoll } from '../runtime/busy-poll.js';
 import { OfConnection, type ConnectionRole } from './connection.js';
 
 export interface SessionHooks {
@@ -34,7 +35,11 @@ export interface SessionParams {
 }
 
 export function startSession(stream: ByteStream, p: SessionParams, hooks: SessionHooks): OfpChannel {
-  const channel = new OfpChannel(stream, { clock: p.clock, probeIntervalMs: p.probeIntervalMs });
+  const channel = new OfpChannel(stream, {
+    clock: p.clock,
+    probeIntervalMs: p.probeIntervalMs,
+    afterReceive: kickBusyPoll,
+  });
   let conn: OfConnection | undefined;
   channel.on('open', () => {
     conn = new OfConnection(p.role, p.target, p.peer, channel, p.onEstablished);

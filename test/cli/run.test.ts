@@ -38,12 +38,22 @@ describe('ofdp run: bad flags and config', () => {
     [['run', '--frobnicate'], /Unknown argument/],
     [['run', '--private-key', '/x.pem'], /SSL needs all three/],
     [['run', '--listen', 'pssl:0'], /needs --private-key, --certificate and --ca-cert/],
+    [['run', '--busy-poll', '-5'], /bad busy-poll -5: microseconds from 0/],
+    [['run', '--busy-poll', 'soon'], /bad busy-poll NaN/],
+    [['run', '--busy-poll', '20000'], /bad busy-poll 20000/],
+    [['run', '--rundir', '/tmp', '--rundir', '/var/tmp'], /--rundir given more than once/],
+    [['run', '--bridge', 'a', '--bridge', 'b'], /--bridge given more than once/],
+    [['run', '--port'], /Not enough arguments following: port/],
+    [['run', '--port', 'dummy:a', '--port', 'dummy:a'], /port dummy:a is given twice/],
+    [['run', '--port', 'tap:x0', '--port', 'system:x0'], /port system:x0 is given twice/],
+    [['run', '--port', 'dummy:a=3', '--port', 'dummy:b=3'], /port number 3 is given twice/],
   ])('%j gives one error line and exit code 2', (args, pattern) => {
     const r = ofdp(args as string[], { OFDP_RUNDIR: mkdtempSync(join(tmpdir(), 'ofdp-cli-')) });
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
-    expect(lines.at(-1)).toMatch(pattern);
-    expect(lines.at(-1)).toMatch(/^ofdp: /);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+    expect(lines[0]).toMatch(/^ofdp: /);
   });
 
   it('names the key that is wrong in a config file', () => {
@@ -53,6 +63,18 @@ describe('ofdp run: bad flags and config', () => {
     const r = ofdp(['run', '--config', f], { OFDP_RUNDIR: dir });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/"ports" must be a list of strings/);
+    writeFileSync(f, JSON.stringify({ failmode: 'secure' }));
+    expect(ofdp(['run', '--config', f], { OFDP_RUNDIR: dir }).stderr).toMatch(
+      /c\.json: unknown key "failmode"/,
+    );
+    writeFileSync(f, JSON.stringify({ ports: ['dummy:a'], queues: { '7': [{ id: 1 }] } }));
+    expect(ofdp(['run', '--config', f], { OFDP_RUNDIR: dir }).stderr).toMatch(
+      /queues given for port 7, which is not configured/,
+    );
+    writeFileSync(f, JSON.stringify({ busyPollUs: '50' }));
+    const r2 = ofdp(['run', '--config', f], { OFDP_RUNDIR: dir });
+    expect(r2.status).toBe(2);
+    expect(r2.stderr).toMatch(/bad busy-poll 50:/);
     rmSync(dir, { recursive: true });
   });
 });
@@ -118,6 +140,26 @@ describe.skipIf(!haveOfctl)('ofdp run with ovs-ofctl', () => {
     expect(ofctl('dump-tables', tcp).stdout).toMatch(/table 0/);
     expect(ofctl('dump-ports-desc', tcp).stdout).toMatch(/5\(d2\)/);
     expect(ofctl('queue-stats', tcp).status).toBe(0);
+  });
+
+  it('numbers unnumbered ports around the requested ones', async () => {
+    const other = await OfdpProcess.start({ bridge: 'brn', ports: ['dummy:n1', 'dummy:n2=1', 'dummy:n3'] });
+    try {
+      const r = ofctl('show', other.mgmt);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/^ 1\(n2\): addr:/m);
+      expect(r.stdout).toMatch(/^ 2\(n1\): addr:/m);
+      expect(r.stdout).toMatch(/^ 3\(n3\): addr:/m);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  it('refuses to start the same bridge again over its live .mgmt socket, which keeps working', () => {
+    const r = ofdp(['run', '--bridge', 'brt', '--no-local', '--port', 'dummy:x'], { OFDP_RUNDIR: sw.rundir });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^ofdp: cannot listen on punix:.*brt\.mgmt: .*already running/m);
+    expect(ofctl('show', mgmt).status).toBe(0);
   });
 
   it('stops cleanly on SIGTERM and removes its .mgmt socket', async () => {

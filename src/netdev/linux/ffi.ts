@@ -42,6 +42,8 @@ const fn = {
   mmap: libc.func('void *mmap(intptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   getpid: libc.func('int getpid()'),
+  dup: libc.func('int dup(int fd)'),
+  shutdown: libc.func('int shutdown(int fd, int how)'),
   setns: libc.func('int setns(int fd, int nstype)'),
   if_nametoindex: libc.func('unsigned int if_nametoindex(const char *name)'),
 };
@@ -143,6 +145,11 @@ export const sendmmsgAt = (fd: number, vec: number, n: number, flags: number): n
 export const sendtoAt = (fd: number, buf: number, len: number, flags: number): number =>
   fn.sendtoAt(fd, buf, len, flags, 0, 0) as number;
 export const getpid = (): number => fn.getpid() as number;
+export const dup = (fd: number): number => fn.dup(fd) as number;
+export const shutdown = (fd: number, how: number): number => fn.shutdown(fd, how) as number;
+export const SHUT_WR = 1;
+export const MSG_NOSIGNAL = 0x4000;
+export const EPIPE = 32;
 /** The ifindex of `name` in this network namespace, or 0. */
 export const ifNameToIndex = (name: string): number => fn.if_nametoindex(name) as number;
 
@@ -243,5 +250,25 @@ export interface PollHandle {
 export function pollReadable(fd: number, cb: (status: number) => void): PollHandle {
   // koffi's typings declare one callback argument; at run time it passes (status, events).
   const h = koffi.node.poll(fd, { readable: true }, ((status: number) => cb(status)) as never);
+  return h as unknown as PollHandle;
+}
+
+export interface PollEvents {
+  readable: boolean;
+  writable: boolean;
+}
+
+/**
+ * Watches `fd` through libuv (uv_poll) for the given events, level-triggered; `cb` receives libuv's
+ * status (negative on error) and which events fired. `start()` on the handle changes the events.
+ * Keep the handle referenced from a long-lived object, as with pollReadable().
+ */
+export function pollEvents(
+  fd: number,
+  events: { readable?: boolean; writable?: boolean },
+  cb: (status: number, ev: PollEvents) => void,
+): PollHandle {
+  // koffi's typings declare one callback argument; at run time it passes (status, events).
+  const h = koffi.node.poll(fd, events, cb as never);
   return h as unknown as PollHandle;
 }

@@ -141,6 +141,11 @@ export class MmsgSender {
     this.mem.buf.writeUInt32LE(len, this.lenOffset(i));
   }
 
+  /** Frames waiting for flush(). */
+  get pending(): number {
+    return this.n;
+  }
+
   flush(): void {
     const n = this.n;
     if (n === 0) return;

@@ -80,7 +80,9 @@ export class SystemDevice extends LinuxDevice {
   }
 
   flush(): void {
-    if (this.fdOpen) this.tx.flush();
+    if (!this.fdOpen) return;
+    if (this.tx.pending > 0) this.loop?.sent();
+    this.tx.flush();
   }
 
   override getStats() {

@@ -23,6 +23,14 @@
  * message's xid and the whole message (capped to fit 65535 bytes); the connection lives on. A header
  * length below 8 makes the stream unsplittable: the channel closes ('framing').
  *
+ * Ordering with an owner that answers asynchronously: the channel's own answers (ECHO_REPLY and
+ * decode errors) would overtake replies the owner still owes for earlier messages (a BARRIER_REPLY
+ * held back behind a slow PORT_MOD). An owner that keeps its requests in order therefore sets
+ * `localRequest`: the channel then hands it those messages in sequence with the others instead of
+ * answering, and the owner calls answerLocally() when their turn comes (at once when nothing is in
+ * progress). Without it the channel answers at once, as it always did. Either way the probe counts
+ * them as activity (it is fed per received segment).
+ *
  * `raw` is a view of the received bytes, valid for as long as the receiver keeps it (Node does not
  * reuse socket chunks); it is what the bridge echoes in its own errors (see replyError).
  *
@@ -57,6 +65,9 @@ import { OutputQueue } from './output-queue.js';
 
 export const DEFAULT_PROBE_INTERVAL_MS = 5000;
 
+/** The `errType` localRequest gets for an ECHO_REQUEST (no OFPET value is negative). */
+export const LOCAL_ECHO = -1;
+
 export type ChannelState = 'hello' | 'open' | 'closed';
 
 /** Why a channel closed. */
@@ -81,6 +92,8 @@ export interface ChannelOptions {
   clock?: Clock;
   /** Inactivity probe interval in ms (default 5000); 0 disables the probe. */
   probeIntervalMs?: number;
+  /** Called after each received chunk has been handled and its replies written (busy polling). */
+  afterReceive?: () => void;
 }
 
 export class OfpChannel extends EventEmitter<ChannelEvents> {
@@ -90,11 +103,19 @@ export class OfpChannel extends EventEmitter<ChannelEvents> {
   private readonly probe: InactivityProbe;
   private peerValue: PeerVersions | undefined;
   private readonly onMessage = (raw: Buffer): void => this.handle(raw);
+  private readonly afterReceive: (() => void) | undefined;
   /**
    * The owner's direct receiver of every message, called before any 'message' listener. It exists
    * for the hot path: EventEmitter.emit allocates an argument array per call.
    */
   receiver: ((msg: OfpMessage, raw: Buffer) => void) | undefined;
+  /**
+   * When set, the owner answers what the channel would otherwise answer itself, in its own order:
+   * called with an ECHO_REQUEST (`errType` LOCAL_ECHO) or a message that failed to decode (its
+   * OfpDecodeError's type and code), instead of replying. The owner passes the same arguments to
+   * answerLocally() when the message's turn comes; `raw` stays valid as for `receiver`.
+   */
+  localRequest: ((raw: Buffer, errType: number, errCode: number) => void) | undefined;
 
   constructor(
     private readonly stream: ByteStream,
@@ -102,6 +123,7 @@ export class OfpChannel extends EventEmitter<ChannelEvents> {
   ) {
     super();
     this.out = new OutputQueue(stream);
+    this.afterReceive = options.afterReceive;
     const clock = options.clock ?? realClock;
     this.probe = new InactivityProbe(clock, options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, {
       probe: () => {
@@ -154,6 +176,17 @@ export class OfpChannel extends EventEmitter<ChannelEvents> {
     this.out.pushRaw(encodeErrorReply(errType, code, raw.readUInt32BE(4), raw));
   }
 
+  /**
+   * The channel's own answer to a message given to `localRequest`: ECHO_REPLY for an ECHO_REQUEST,
+   * otherwise OFPT_ERROR (errType, errCode) echoing it. Ignored once closed.
+   */
+  answerLocally(raw: Buffer, errType: number, errCode: number): void {
+    if (errType !== LOCAL_ECHO) return this.replyError(errType, errCode, raw);
+    const reply = Buffer.from(raw);
+    reply[1] = OFPT.ECHO_REPLY;
+    this.out.pushRaw(reply);
+  }
+
   /** Flushes what is queued and closes the stream. */
   close(): void {
     this.shutdown('local');
@@ -173,30 +206,37 @@ export class OfpChannel extends EventEmitter<ChannelEvents> {
     } finally {
       this.out.release();
     }
+    this.afterReceive?.();
   }
 
   private handle(raw: Buffer): void {
     if (this.stateValue === 'closed') return;
     if (this.stateValue === 'hello') return this.negotiate(raw);
     const type = raw[1]!;
-    if (type === OFPT.ECHO_REQUEST) {
-      const reply = Buffer.from(raw);
-      reply[1] = OFPT.ECHO_REPLY;
-      this.out.pushRaw(reply);
-      return;
-    }
+    if (type === OFPT.ECHO_REQUEST) return this.local(raw, LOCAL_ECHO, 0);
     if (type === OFPT.ECHO_REPLY || type === OFPT.HELLO) return;
     let msg: OfpMessage;
     try {
       msg = decodeMessage(raw);
     } catch (err) {
-      if (err instanceof OfpDecodeError) return this.replyError(err.errorType, err.errorCode, raw);
+      if (err instanceof OfpDecodeError) return this.local(raw, err.errorType, err.errorCode);
       throw new ChannelInternalError(err);
     }
     try {
       const receiver = this.receiver;
       if (receiver) receiver(msg, raw);
       if (this.listenerCount('message') !== 0) this.emit('message', msg, raw);
+    } catch (err) {
+      throw new ChannelInternalError(err);
+    }
+  }
+
+  /** A message the channel answers itself: now, or by the owner's leave (see localRequest). */
+  private local(raw: Buffer, errType: number, errCode: number): void {
+    const hook = this.localRequest;
+    if (!hook) return this.answerLocally(raw, errType, errCode);
+    try {
+      hook(raw, errType, errCode);
     } catch (err) {
       throw new ChannelInternalError(err);
     }
