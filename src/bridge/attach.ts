@@ -4,6 +4,10 @@
  * behind it, so BARRIER_REPLY always follows the completion of everything before it), and the count
  * of connected controllers drives the fail mode. Messages still waiting when their connection goes
  * down are discarded.
+ *
+ * The order covers what the channel answers on its own (ECHO_REQUEST, messages that fail to decode):
+ * the manager hands them here (localReceiver) and their answers wait in the same line, so an
+ * OFPT_ERROR or ECHO_REPLY never overtakes the BARRIER_REPLY of a barrier sent before it.
  */
 import type { ConnectionManager, OfConnection } from '../connmgr/index.js';
 import type { OfpMessage } from '../openflow/messages.js';
@@ -18,6 +22,17 @@ export function attachConnections(bridge: Bridge, mgr: ConnectionManager, onBug:
   // after the last controller left would outlive the table flush.
   const run = (conn: OfConnection, msg: OfpMessage, raw: Buffer): Promise<void> | void => {
     if (bridge.conns.has(conn)) return handleRequest(bridge, conn, msg, raw);
+  };
+  /** Makes `p` the work later messages of `conn` wait for. */
+  const track = (conn: OfConnection, p: Promise<void>): void => {
+    const tracked = p.catch((e: unknown) => {
+      onBug(e);
+      conn.close();
+    });
+    pending.set(conn, tracked);
+    void tracked.then(() => {
+      if (pending.get(conn) === tracked) pending.delete(conn);
+    });
   };
   mgr.on('up', (conn) => bridge.connect(conn));
   mgr.on('down', (conn) => {
@@ -35,15 +50,18 @@ export function attachConnections(bridge: Bridge, mgr: ConnectionManager, onBug:
       conn.close();
       return;
     }
-    if (!p) return;
-    const tracked = p.catch((e: unknown) => {
-      onBug(e);
-      conn.close();
-    });
-    pending.set(conn, tracked);
-    void tracked.then(() => {
-      if (pending.get(conn) === tracked) pending.delete(conn);
-    });
+    if (p) track(conn, p);
+  };
+  mgr.localReceiver = (conn, raw, errType, errCode) => {
+    const before = pending.get(conn);
+    // Nothing in progress: answered at once, in the same write as the segment's other replies.
+    if (!before) return conn.channel.answerLocally(raw, errType, errCode);
+    track(
+      conn,
+      before.then(() => {
+        if (bridge.conns.has(conn)) conn.channel.answerLocally(raw, errType, errCode);
+      }),
+    );
   };
   mgr.on('primaries', () => bridge.updateMissPolicy());
 }

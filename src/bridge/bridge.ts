@@ -10,8 +10,11 @@
  * Fail modes (with no primary controller connected):
  * - standalone: table misses go to NORMAL (a MAC-learning switch), as Open vSwitch does;
  * - secure: flows stay, misses go nowhere (only to service connections that asked for packet-ins);
- * - emergency (OpenFlow 1.0 §6.3.5): on losing the last controller, the normal flow table is cleared
- *   and the emergency table takes over until a controller connects again.
+ * - emergency (OpenFlow 1.0.0 §4.3, "Connection Interruption"): the bridge starts in emergency mode
+ *   ("The first time a switch starts up, it is considered to be in emergency mode"), so until a
+ *   controller first connects only the emergency table is looked up. A controller connecting switches
+ *   to the normal table; losing the last one clears the normal table and the emergency table takes
+ *   over again until a controller connects.
  */
 import { OFPP, OFPPC, OFPPR, OFPPS, OFPT, OFP_NO_BUFFER } from '../openflow/constants.js';
 import type { OfpMessage } from '../openflow/messages.js';
@@ -73,7 +76,6 @@ export class Bridge {
   fragFlags = 0;
   private readonly now: () => number;
   private primaryCount = 0;
-  private hadController = false;
   private expiryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -87,6 +89,7 @@ export class Bridge {
     this.datapathId = opts.datapathId ?? 0n;
     this.dp.onUpcall = (u) => this.upcall(u);
     this.dp.onFlowRemoved = (ev) => this.flowRemoved(ev);
+    if (this.failMode === 'emergency') this.dp.setEmergencyMode(true);
     this.updateMissPolicy();
   }
 
@@ -193,7 +196,6 @@ export class Bridge {
     this.conns.set(conn, new PacketBuffers(this.now));
     if (conn.role === 'primary') {
       this.primaryCount++;
-      this.hadController = true;
       if (this.failMode === 'emergency' && this.dp.emergencyMode) this.dp.setEmergencyMode(false);
     }
     this.updateMissPolicy();
@@ -206,7 +208,7 @@ export class Bridge {
     this.conns.delete(conn);
     if (conn.role === 'primary') {
       this.primaryCount--;
-      if (this.primaryCount === 0 && this.failMode === 'emergency' && this.hadController) {
+      if (this.primaryCount === 0 && this.failMode === 'emergency') {
         this.dp.deleteAllNormalFlows();
         this.dp.setEmergencyMode(true);
       }
@@ -228,9 +230,15 @@ export class Bridge {
     return this.primaryCount;
   }
 
-  /** Sends an asynchronous message to every connection that wants them. */
-  sendAsync(msg: OfpMessage): void {
-    for (const c of this.conns.keys()) if (c.receivesAsync) c.send(msg);
+  /**
+   * Sends an asynchronous message to every connection that wants them, except `source`: the
+   * connection whose own request caused it. Only a PORT_MOD's PORT_STATUS names one — OpenFlow before
+   * 1.5 sends a controller none for its own PORT_MOD, and Open vSwitch keeps to that
+   * (test/bridge/port-mod.test.ts measures it). Messages a device or the datapath causes (link state,
+   * vanished interfaces, FLOW_REMOVED, even for a controller's own DELETE) go to all.
+   */
+  sendAsync(msg: OfpMessage, source?: BridgeConn): void {
+    for (const c of this.conns.keys()) if (c.receivesAsync && c !== source) c.send(msg);
   }
 
   // ---- datapath events -----------------------------------------------------------------------------

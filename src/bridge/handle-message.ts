@@ -7,6 +7,11 @@
  * connection's messages strictly one after another. Refusals are DatapathError / OfpDecodeError
  * carrying the OpenFlow error; handleRequest answers them with OFPT_ERROR echoing the whole
  * offending message.
+ *
+ * A FLOW_MOD is checked once, by the datapath (Datapath.flowMod; flow-table.ts gives the order,
+ * Open vSwitch's, and test/bridge/flow-mod-precedence.test.ts measures it against OVS). The bridge
+ * adds only what it owns: an unknown command outranks actions the codec refused (below), and
+ * buffer_id is looked at after the flow-mod took effect (buffered-flow-mod.ts).
  */
 import {
   OFPBRC,
@@ -14,6 +19,7 @@ import {
   OFPC_FRAG,
   OFPET,
   OFPFC,
+  OFPFMFC,
   OFPP,
   OFPPC,
   OFPPMFC,
@@ -35,6 +41,7 @@ import type { BridgeConn } from './ofconn.js';
 import { N_BUFFERS } from './packet-buffers.js';
 import { splitEntries } from './stats-split.js';
 import { applyToBuffered } from './buffered-flow-mod.js';
+import { NXBRC_BAD_PORT, NXET_VENDOR, nxErrorData } from './nx-error.js';
 import type { OfpQueueProperty } from '../openflow/queues.js';
 
 /** Capabilities ofdp implements (no STP, no IP reassembly). */
@@ -67,10 +74,30 @@ export async function handleRaw(bridge: Bridge, conn: BridgeConn, raw: Buffer): 
   try {
     msg = decodeMessage(raw);
   } catch (e) {
-    if (e instanceof OfpDecodeError) return sendError(conn, xid, e.errorType, e.errorCode, raw);
+    if (e instanceof OfpDecodeError) {
+      if (isFlowModWithBadCommand(raw, e))
+        return sendError(conn, xid, OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND, raw);
+      return sendError(conn, xid, e.errorType, e.errorCode, raw);
+    }
     throw e;
   }
   await handleRequest(bridge, conn, msg, raw);
+}
+
+/** Offset of ofp_flow_mod.command: header (8), match (40), cookie (8). */
+const FLOW_MOD_COMMAND_OFFSET = 56;
+
+/**
+ * Whether the codec refused an action of a FLOW_MOD whose command is unknown too: Open vSwitch
+ * checks the command before decoding the actions, so such a message is BAD_COMMAND there, and here.
+ */
+function isFlowModWithBadCommand(raw: Buffer, e: OfpDecodeError): boolean {
+  return (
+    e.errorType === OFPET.BAD_ACTION &&
+    raw[1] === OFPT.FLOW_MOD &&
+    raw.length >= FLOW_MOD_COMMAND_OFFSET + 2 &&
+    raw.readUInt16BE(FLOW_MOD_COMMAND_OFFSET) > OFPFC.DELETE_STRICT
+  );
 }
 
 /**
@@ -140,7 +167,7 @@ export function handleMessage(bridge: Bridge, conn: BridgeConn, m: OfpMessage): 
     case OFPT.FLOW_MOD:
       return flowMod(bridge, conn, m);
     case OFPT.PORT_MOD:
-      return portMod(bridge, m);
+      return portMod(bridge, conn, m);
     case OFPT.STATS_REQUEST:
       return stats(bridge, conn, m);
     case OFPT.BARRIER_REQUEST:
@@ -165,9 +192,23 @@ function setConfig(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.SE
   bridge.updateMissPolicy();
 }
 
+/**
+ * Whether a PACKET_OUT may claim to come from `inPort`: any number below OFPP_MAX (a port or not),
+ * LOCAL, CONTROLLER or NONE. Open vSwitch refuses the other reserved numbers (IN_PORT, TABLE, NORMAL,
+ * FLOOD, ALL, and 0xff00-0xfff7); test/bridge/packet-out-in-port.test.ts measures it.
+ */
+function packetOutInPortOk(inPort: number): boolean {
+  return inPort < OFPP.MAX || inPort === OFPP.LOCAL || inPort === OFPP.CONTROLLER || inPort === OFPP.NONE;
+}
+
 function packetOut(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.PACKET_OUT>): void {
   const inPort = m.in_port;
-  bridge.dp.validateActions(m.actions);
+  // Checked before the buffer is taken, so bad actions leave the buffered packet where it is.
+  const program = bridge.dp.checkActions(m.actions);
+  // Then in_port, as Open vSwitch orders them (after the actions, before the buffer): it answers a
+  // bad one with OFPBRC_BAD_PORT as a Nicira vendor error, OpenFlow 1.0 having no code for it.
+  if (!packetOutInPortOk(inPort))
+    return sendError(conn, m.xid, NXET_VENDOR, 0, nxErrorData(NXBRC_BAD_PORT, m));
   let frame: Buffer = m.data;
   let from = inPort;
   if (m.buffer_id !== OFP_NO_BUFFER) {
@@ -175,34 +216,44 @@ function packetOut(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.PA
     frame = b.frame;
     if (inPort === OFPP.NONE) from = b.inPort;
   }
-  bridge.dp.execute(frame, from, m.actions);
+  bridge.dp.execute(frame, from, program);
 }
 
 function flowMod(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.FLOW_MOD>): void {
-  const isDelete = m.command === OFPFC.DELETE || m.command === OFPFC.DELETE_STRICT;
-  if (!isDelete) bridge.dp.validateActions(m.actions);
-  bridge.dp.flowMod(m);
+  // The datapath checks the whole flow-mod, once; `program` is its checked actions (none for deletes).
+  const program = bridge.dp.flowMod(m);
   // buffer_id means nothing on deletes (os-ken sends 0 there and must get no error: clients.md §5).
-  if (isDelete || m.buffer_id === OFP_NO_BUFFER) return;
+  if (program === undefined || m.buffer_id === OFP_NO_BUFFER) return;
   // The buffered packet gets this flow's actions, not a trip through the table (buffered-flow-mod.ts).
-  applyToBuffered(bridge, conn, m);
+  applyToBuffered(bridge, conn, m, program);
 }
 
-async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Promise<void> {
+/** Every OFPPC_* bit OpenFlow 1.0 defines (0x7f; Open vSwitch's OFPPC10_ALL). */
+const OFPPC_ALL = Object.values(OFPPC).reduce((all, bit) => all | bit, 0);
+/** Every OFPPF_* bit OpenFlow 1.0 defines (bits 0 to 11, 10MB_HD to PAUSE_ASYM). */
+const OFPPF_ALL = (1 << 12) - 1;
+
+async function portMod(bridge: Bridge, conn: BridgeConn, m: MessageOf<typeof OFPT.PORT_MOD>): Promise<void> {
   const port = bridge.ports.get(m.port_no);
   if (!port) throw new DatapathError(OFPET.PORT_MOD_FAILED, OFPPMFC.BAD_PORT, `no port ${m.port_no}`);
   if (port.netdev.getEtherAddr() !== m.hw_addr)
     throw new DatapathError(OFPET.PORT_MOD_FAILED, OFPPMFC.BAD_HW_ADDR, `port ${m.port_no} hw_addr mismatch`);
-  const mask = m.mask;
+  // Bits OpenFlow 1.0 does not define are dropped from config, mask and advertise, silently, as
+  // Open vSwitch decodes a PORT_MOD: config=mask=0x80000000 changes nothing and draws no error
+  // (measured in test/bridge/port-mod.test.ts).
+  const mask = m.mask & OFPPC_ALL;
+  const advertise = m.advertise & OFPPF_ALL;
   port.config = (port.config & ~mask) | (m.config & mask);
   // Report the new config at once, with the link state as it still is; the device's own change
   // (link down or up) follows as a second PORT_STATUS when it shows. Open vSwitch does the same,
-  // so `down` gives two messages to a monitor (clients.md §3).
+  // so `down` gives two messages to a monitor (clients.md §3). The first goes to every connection
+  // but the sender (OpenFlow before 1.5; Open vSwitch too, test/bridge/port-mod.test.ts); the second
+  // is the device's and goes to all, the sender included.
   const config = (port.last.config & ~mask) | (m.config & mask);
   if (config !== port.last.config) {
     port.last = { ...port.last, config };
     bridge.dp.setPortConfig(m.port_no, config);
-    bridge.sendAsync({ type: OFPT.PORT_STATUS, xid: 0, reason: OFPPR.MODIFY, desc: port.last });
+    bridge.sendAsync({ type: OFPT.PORT_STATUS, xid: 0, reason: OFPPR.MODIFY, desc: port.last }, conn);
   }
   if (mask & OFPPC.PORT_DOWN) {
     const down = (m.config & OFPPC.PORT_DOWN) !== 0;
@@ -212,9 +263,9 @@ async function portMod(bridge: Bridge, m: MessageOf<typeof OFPT.PORT_MOD>): Prom
       // A device that cannot change its admin state keeps reporting the state it has.
     }
   }
-  if (m.advertise !== 0) {
+  if (advertise !== 0) {
     try {
-      await port.netdev.setAdvertisements(m.advertise);
+      await port.netdev.setAdvertisements(advertise);
     } catch {
       // Open vSwitch ignores devices that cannot change what they advertise, and so do we.
     }

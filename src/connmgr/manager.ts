@@ -8,6 +8,10 @@
  *   'message' (conn, msg, raw)    every message after HELLO except ECHO (answered by the channel);
  *                                 `raw` is the message's bytes, for errors that echo it. The
  *                                 bridge takes them through `receiver` instead (called first).
+ *   (no event)                    ECHO_REQUEST and messages that failed to decode go to
+ *                                 `localReceiver` when the bridge set one (so that their answers
+ *                                 keep their place behind its slow requests); otherwise the
+ *                                 channel answers them at once.
  *   'drain'   (conn)              the connection's send queue emptied (resume packet-ins).
  *   'down'    (conn, reason, err) a connection that was 'up' closed.
  *   'primaries' (count)           the number of up primary connections changed; 0 means every
@@ -86,6 +90,12 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
    * events, minus the argument array EventEmitter.emit allocates per call on this hot path).
    */
   receiver: ((conn: OfConnection, msg: OfpMessage, raw: Buffer) => void) | undefined;
+  /**
+   * The bridge's receiver of what the channel would answer itself (OfpChannel.localRequest): it
+   * calls `conn.channel.answerLocally(raw, errType, errCode)` when the message's turn comes. Unset,
+   * the channel answers at once.
+   */
+  localReceiver: ((conn: OfConnection, raw: Buffer, errType: number, errCode: number) => void) | undefined;
 
   constructor(options: ConnectionManagerOptions = {}) {
     super();
@@ -195,6 +205,12 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   private hooks(): Omit<SessionHooks, 'aborted'> {
     return {
       up: (conn) => {
+        // Set before 'up' returns, so it covers messages pipelined behind the HELLO.
+        conn.channel.localRequest = (raw, errType, errCode) => {
+          const local = this.localReceiver;
+          if (local) local(conn, raw, errType, errCode);
+          else conn.channel.answerLocally(raw, errType, errCode);
+        };
         this.conns.add(conn);
         this.emit('up', conn);
         if (conn.role === 'primary') this.setPrimaries(this.primaries + 1);

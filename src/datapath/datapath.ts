@@ -21,10 +21,19 @@
  *                                   // very next frame once it returns (barriers may rely on this).
  *                                   // OFPFF_EMERG selects the emergency table for every command.
  *                                   // The datapath keeps params.actions (don't mutate it after).
- *   dp.validateActions(actions)     // throws DatapathError(OFPET_BAD_ACTION, …); for packet-out
- *   dp.execute(frame, inPort, actions)   // packet-out; OFPP_TABLE runs the frame through the table.
- *                                   // A flow-mod naming a buffer_id: flowMod(), then execute() the
- *                                   // buffered frame with [output:OFPP_TABLE].
+ *                                   // It is the one place a flow-mod is checked (command, actions,
+ *                                   // emergency timeouts, table; flow-table.ts gives the order, which
+ *                                   // is Open vSwitch's): callers pass it unchecked. Returns the
+ *                                   // CheckedProgram an ADD/MODIFY installed, undefined for a DELETE.
+ *   dp.checkActions(actions)        // validate + compile once: a CheckedProgram, or throws
+ *                                   // DatapathError(OFPET_BAD_ACTION, …); packet-out checks its
+ *                                   // actions before taking a buffered packet
+ *   dp.validateActions(actions)     // the same check without compiling
+ *   dp.execute(frame, inPort, actions | program)  // packet-out; OFPP_TABLE runs the frame through
+ *                                   // the table. An action list is checked here; a CheckedProgram
+ *                                   // (from checkActions() or flowMod()) was checked already. A
+ *                                   // flow-mod naming a buffer_id: flowMod(), then execute() the
+ *                                   // buffered frame with the program flowMod() returned.
  *   dp.expire()                     // call periodically (nextExpiry() says when it next matters)
  *   dp.setMissPolicy('controller' | 'drop' | 'normal')   // what a table miss does
  *   dp.setFragMode('normal' | 'drop'); dp.setEmergencyMode(on); dp.deleteAllNormalFlows()
@@ -83,7 +92,7 @@ import { hashWords } from './hash.js';
 import { MacLearningTable, type MacEntry } from './mac-learning.js';
 import { Port, QueueCounters, type PortDevice, type PortOptions } from './port.js';
 import { aggregateOf, flowStatsOf, portStatsOf, queueStatsOf } from './stats.js';
-import { compileActions, validateActions } from './program.js';
+import { checkActions, validateActions, type CheckedProgram } from './program.js';
 import { Executor, type ExecHost } from './execute.js';
 
 export type { FlowModParams, FlowRemovedEvent } from './flow-table.js';
@@ -254,14 +263,23 @@ export class Datapath implements ExecHost {
 
   // ---- flow table ----------------------------------------------------------------------------------
 
-  /** Applies a flow-mod; throws DatapathError when refused. OFPFF_EMERG selects the emergency table. */
-  flowMod(fm: FlowModParams): void {
+  /**
+   * Checks and applies a flow-mod (the only check it gets; order in flow-table.ts); throws
+   * DatapathError when refused. OFPFF_EMERG selects the emergency table. Returns the program an
+   * ADD or MODIFY installed, undefined for a DELETE.
+   */
+  flowMod(fm: FlowModParams): CheckedProgram | undefined {
     const t = fm.flags & OFPFF.EMERG ? this.emergencyTable : this.table;
     try {
-      t.apply(fm, this.clock());
+      return t.apply(fm, this.clock());
     } finally {
       this.cache.invalidate();
     }
+  }
+
+  /** Validates and compiles `actions` once, for execute(); throws DatapathError(OFPET_BAD_ACTION, …). */
+  checkActions(actions: readonly OfpAction[]): CheckedProgram {
+    return checkActions(actions);
   }
 
   validateActions(actions: readonly OfpAction[]): void {
@@ -448,13 +466,12 @@ export class Datapath implements ExecHost {
 
   /**
    * Runs `actions` on `frame` as a packet-out from `inPort` (a port number, OFPP_NONE or
-   * OFPP_CONTROLLER). The frame is copied first, never modified. Throws DatapathError for actions
-   * validateActions() refuses.
+   * OFPP_CONTROLLER). The frame is copied first, never modified. An action list is checked here
+   * (throws DatapathError for one validateActions() refuses); a CheckedProgram was checked already.
    */
-  execute(frame: Buffer, inPort: number, actions: readonly OfpAction[]): void {
+  execute(frame: Buffer, inPort: number, actions: readonly OfpAction[] | CheckedProgram): void {
     if (this.busy) throw new Error('Datapath.execute called re-entrantly from within a batch');
-    validateActions(actions);
-    const prog = compileActions(actions);
+    const prog = 'ops' in actions ? actions : checkActions(actions);
     this.busy = true;
     try {
       this.now = this.clock();

@@ -16,19 +16,24 @@
  * - Exact-match flows (no wildcards after canonicalisation) rank above every wildcarded flow;
  *   the priority reported is always the one the controller sent.
  * - The table holds at most `maxEntries` flows; an ADD beyond that fails with ALL_TABLES_FULL.
+ * - A flow-mod with several faults draws the error Open vSwitch gives (measured against OVS 3.1 by
+ *   test/bridge/flow-mod-precedence.test.ts), checked in this order and each exactly once:
+ *   BAD_COMMAND; then the actions, first fault in list order, for every command (DELETE too, as
+ *   OVS decodes them); then an emergency flow-mod's timeouts (BAD_EMERG_TIMEOUT, every command);
+ *   then the table: OVERLAP, then ALL_TABLES_FULL. A refused flow-mod leaves the table unchanged.
  *
  * Invariant: every change goes through add()/remove() here, which keep the classifier (which also
  * enumerates the rules) and the timed set (rules with a timeout, for expiry) in step. The owner
  * invalidates its flow cache after every apply() and every expire() that removed something.
  */
-import { OFPAT, OFPET, OFPFC, OFPFF, OFPFMFC, OFPP, OFPRR } from '../openflow/constants.js';
+import { OFPET, OFPFC, OFPFF, OFPFMFC, OFPP, OFPRR } from '../openflow/constants.js';
 import type { OfpAction } from '../openflow/actions.js';
 import type { OfpMatch } from '../openflow/structs.js';
 import { Classifier, type ClsRule } from './classifier.js';
 import { DatapathError } from './errors.js';
 import { KEY_WORDS } from './frame-key.js';
 import { covers, isExactMask, matchToWords, overlaps, wordsToMatch } from './match.js';
-import { actionsOutputTo, compileActions, validateActions, type Program } from './program.js';
+import { actionsOutputTo, checkActions, validateActions, type CheckedProgram } from './program.js';
 
 /**
  * The fields of an OFPT_FLOW_MOD the datapath acts on (buffer_id and xid stay with the bridge).
@@ -76,7 +81,7 @@ export class FlowRule implements ClsRule {
   lastUsedMs = 0;
   /** Copy of program.singleOutput. */
   singleOutput = -1;
-  program: Program;
+  program: CheckedProgram;
   clsNext: ClsRule | null = null;
   /** Shared by every rule with the same mask (interned by the classifier). */
   readonly mask: Int32Array;
@@ -93,7 +98,7 @@ export class FlowRule implements ClsRule {
   /** Creation order, for stable stats replies. */
   readonly seq = ++ruleSeq;
 
-  constructor(fm: FlowModParams, mask: Int32Array, value: Int32Array, now: number) {
+  constructor(fm: FlowModParams, program: CheckedProgram, mask: Int32Array, value: Int32Array, now: number) {
     this.mask = mask;
     this.value = value;
     this.priority = fm.priority;
@@ -103,8 +108,8 @@ export class FlowRule implements ClsRule {
     this.hardTimeout = fm.hard_timeout;
     this.flags = fm.flags;
     this.actions = fm.actions;
-    this.program = programFor(fm.actions);
-    this.singleOutput = this.program.singleOutput;
+    this.program = program;
+    this.singleOutput = program.singleOutput;
     this.createdMs = now;
     this.lastUsedMs = now;
   }
@@ -116,22 +121,6 @@ export class FlowRule implements ClsRule {
 }
 
 let ruleSeq = 0;
-
-/** Compiled programs of the commonest action list, a single output, shared rather than rebuilt. */
-const singleOutputPrograms = new Map<number, Program>();
-
-function programFor(actions: readonly OfpAction[]): Program {
-  if (actions.length === 1) {
-    const a = actions[0]!;
-    if (a.type === OFPAT.OUTPUT) {
-      const k = a.port * 0x10000 + a.max_len;
-      let p = singleOutputPrograms.get(k);
-      if (!p) singleOutputPrograms.set(k, (p = compileActions(actions)));
-      return p;
-    }
-  }
-  return compileActions(actions);
-}
 
 export function durationOf(createdMs: number, now: number): { duration_sec: number; duration_nsec: number } {
   const d = Math.max(0, now - createdMs);
@@ -156,56 +145,52 @@ export class FlowTable {
     return this.cls.size;
   }
 
-  /** Applies a flow-mod; throws DatapathError when refused (leaving the table unchanged). */
-  apply(fm: FlowModParams, now: number): void {
-    switch (fm.command) {
-      case OFPFC.ADD:
-        this.checkForAdd(fm);
-        this.add(fm, now);
-        return;
-      case OFPFC.MODIFY:
-      case OFPFC.MODIFY_STRICT: {
-        this.checkForAdd(fm);
-        const hits = this.select(fm.match, fm.command === OFPFC.MODIFY_STRICT ? fm.priority : -1, OFPP.NONE);
-        if (hits.length === 0) {
-          this.add(fm, now);
-          return;
-        }
-        const program = programFor(fm.actions);
-        for (const r of hits) {
-          r.actions = fm.actions;
-          r.program = program;
-          r.singleOutput = program.singleOutput;
-          r.cookie = fm.cookie;
-        }
-        return;
-      }
-      case OFPFC.DELETE:
-      case OFPFC.DELETE_STRICT: {
-        const hits = this.select(
-          fm.match,
-          fm.command === OFPFC.DELETE_STRICT ? fm.priority : -1,
-          fm.out_port,
-        );
-        for (const r of hits) this.removeRule(r, OFPRR.DELETE, now);
-        return;
-      }
-      default:
-        throw new DatapathError(OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND, `flow_mod command ${fm.command}`);
+  /**
+   * Applies a flow-mod; throws DatapathError when refused, leaving the table unchanged (checks in
+   * the order the header comment gives). Returns the checked program an ADD or MODIFY installed
+   * (what a buffered packet it names is run through), undefined for a DELETE.
+   */
+  apply(fm: FlowModParams, now: number): CheckedProgram | undefined {
+    const command = fm.command;
+    if (command !== OFPFC.ADD && command !== OFPFC.MODIFY && command !== OFPFC.MODIFY_STRICT) {
+      if (command !== OFPFC.DELETE && command !== OFPFC.DELETE_STRICT)
+        throw new DatapathError(OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND, `flow_mod command ${command}`);
+      validateActions(fm.actions);
+      this.checkEmergencyTimeouts(fm);
+      const hits = this.select(fm.match, command === OFPFC.DELETE_STRICT ? fm.priority : -1, fm.out_port);
+      for (const r of hits) this.removeRule(r, OFPRR.DELETE, now);
+      return undefined;
     }
+    const program = checkActions(fm.actions);
+    this.checkEmergencyTimeouts(fm);
+    if (command === OFPFC.ADD) {
+      this.add(fm, program, now);
+      return program;
+    }
+    const hits = this.select(fm.match, command === OFPFC.MODIFY_STRICT ? fm.priority : -1, OFPP.NONE);
+    if (hits.length === 0) {
+      this.add(fm, program, now);
+      return program;
+    }
+    for (const r of hits) {
+      r.actions = fm.actions;
+      r.program = program;
+      r.singleOutput = program.singleOutput;
+      r.cookie = fm.cookie;
+    }
+    return program;
   }
 
-  private checkForAdd(fm: FlowModParams): void {
+  private checkEmergencyTimeouts(fm: FlowModParams): void {
     if (this.emergency && (fm.idle_timeout !== 0 || fm.hard_timeout !== 0))
       throw new DatapathError(
         OFPET.FLOW_MOD_FAILED,
         OFPFMFC.BAD_EMERG_TIMEOUT,
-        `emergency flow with idle_timeout ${fm.idle_timeout}, hard_timeout ${fm.hard_timeout}`,
+        `emergency flow-mod with idle_timeout ${fm.idle_timeout}, hard_timeout ${fm.hard_timeout}`,
       );
-    validateActions(fm.actions);
   }
 
-  private add(fm: FlowModParams, now: number): void {
+  private add(fm: FlowModParams, program: CheckedProgram, now: number): void {
     const qMask = this.qMask;
     const qValue = this.qValue;
     matchToWords(fm.match, qMask, qValue);
@@ -219,7 +204,7 @@ export class FlowTable {
             `overlaps a flow of priority ${fm.priority}`,
           );
     }
-    const rule = new FlowRule(fm, this.cls.internMask(qMask), qValue.slice(), now);
+    const rule = new FlowRule(fm, program, this.cls.internMask(qMask), qValue.slice(), now);
     if (this.cls.size >= this.maxEntries && !this.cls.findStrict(rule.mask, rule.value, rule.rank))
       throw new DatapathError(
         OFPET.FLOW_MOD_FAILED,

@@ -12,6 +12,10 @@
  * a rule walks numbers instead of a union of object shapes. Wide operands are split so that every
  * operand fits V8's small-integer range (never boxed when passed on): a MAC as two 24-bit halves,
  * an IPv4 address as two 16-bit halves.
+ *
+ * checkActions() does both, once: it is the only way to get a CheckedProgram, so an API taking one
+ * (Datapath.execute, what Datapath.flowMod returns for a buffered packet) needs no second check, and
+ * a caller holding only an action list cannot skip validation.
  */
 import { OFPAT, OFPBAC, OFPET, OFPP } from '../openflow/constants.js';
 import type { OfpAction } from '../openflow/actions.js';
@@ -35,6 +39,13 @@ export interface Program {
   readonly ops: Int32Array;
   /** The port of a program that is exactly one OUTPUT to a port below OFPP_MAX, else -1. */
   readonly singleOutput: number;
+}
+
+declare const checked: unique symbol;
+
+/** A Program compiled from an action list validateActions() accepted; only checkActions() makes one. */
+export interface CheckedProgram extends Program {
+  readonly [checked]: true;
 }
 
 function bad(code: number, detail: string): DatapathError {
@@ -135,6 +146,27 @@ export function compileActions(actions: readonly OfpAction[]): Program {
       ? actions[0]!.port
       : -1;
   return { ops, singleOutput };
+}
+
+/** Compiled programs of the commonest action list, a single output, shared rather than rebuilt. */
+const singleOutputPrograms = new Map<number, CheckedProgram>();
+
+/**
+ * Validates `actions` (throws DatapathError(OFPET_BAD_ACTION, …), first fault in list order) and
+ * compiles them. A single output's program is shared by every list naming the same port and max_len.
+ */
+export function checkActions(actions: readonly OfpAction[]): CheckedProgram {
+  validateActions(actions);
+  if (actions.length === 1) {
+    const a = actions[0]!;
+    if (a.type === OFPAT.OUTPUT) {
+      const k = a.port * 0x10000 + a.max_len;
+      let p = singleOutputPrograms.get(k);
+      if (!p) singleOutputPrograms.set(k, (p = compileActions(actions) as CheckedProgram));
+      return p;
+    }
+  }
+  return compileActions(actions) as CheckedProgram;
 }
 
 /** Whether the list outputs (or enqueues) to `port`: the out_port filter of DELETE and flow stats. */

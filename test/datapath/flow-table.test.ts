@@ -176,6 +176,49 @@ describe('flow-mod', () => {
     expect(br.dp.tableStats()[0]!.active_count).toBe(0);
   });
 
+  it("checks a direct caller's flow-mod once, in order: command, actions, emergency timeouts, table", () => {
+    const br = makeBridge([1, 2], { maxFlows: 1 });
+    const pcp9 = action(OFPAT.SET_VLAN_PCP, { vlan_pcp: 9 }); // only a hand-built list can hold this
+    const emergTimeout = { flags: OFPFF.EMERG, idle_timeout: 5 };
+    expect(code(() => br.dp.flowMod(fm(match(), [pcp9], { command: 9, ...emergTimeout })))).toEqual([
+      OFPET.FLOW_MOD_FAILED,
+      OFPFMFC.BAD_COMMAND,
+    ]);
+    expect(code(() => br.dp.flowMod(fm(match(), [pcp9], emergTimeout)))).toEqual([OFPET.BAD_ACTION, 5]);
+    for (const command of [OFPFC.MODIFY_STRICT, OFPFC.DELETE, OFPFC.DELETE_STRICT])
+      expect(code(() => br.dp.flowMod(fm(match(), [out(OFPP.NONE)], { command })))).toEqual([
+        OFPET.BAD_ACTION,
+        4,
+      ]);
+    for (const command of [OFPFC.ADD, OFPFC.MODIFY, OFPFC.DELETE])
+      expect(code(() => br.dp.flowMod(fm(match(), [], { command, ...emergTimeout })))).toEqual([
+        OFPET.FLOW_MOD_FAILED,
+        OFPFMFC.BAD_EMERG_TIMEOUT,
+      ]);
+    br.dp.flowMod(fm(match({ tp_dst: 1 }), [out(2)]));
+    expect(code(() => br.dp.flowMod(fm(match({ tp_dst: 2 }), [out(OFPP.NONE)])))).toEqual([
+      OFPET.BAD_ACTION,
+      4,
+    ]);
+    expect(code(() => br.dp.flowMod(fm(match({ tp_dst: 2 }), [out(2)])))).toEqual([
+      OFPET.FLOW_MOD_FAILED,
+      OFPFMFC.ALL_TABLES_FULL,
+    ]);
+    expect(br.dp.flowStats(match()).map((f) => f.match.tp_dst)).toEqual([1]);
+    expect(br.dp.flowStats(match(), OFPP.NONE, { emergency: true })).toEqual([]);
+  });
+
+  it('flowMod returns the program it installed, which execute() runs as is; a raw list is checked', () => {
+    const br = makeBridge([1, 2]);
+    const program = br.dp.flowMod(fm(match({ tp_dst: 7 }), [out(2)]));
+    expect(program?.singleOutput).toBe(2);
+    expect(br.dp.flowMod(fm(match(), [], { command: OFPFC.DELETE_STRICT }))).toBeUndefined();
+    br.dp.execute(udpTo(7), 1, program!);
+    expect(br.sent().get(2)).toHaveLength(1);
+    expect(code(() => br.dp.execute(udpTo(7), 1, [out(OFPP.NONE)]))).toEqual([OFPET.BAD_ACTION, 4]);
+    expect(br.sent().size).toBe(0);
+  });
+
   it('matches are stored canonically; priority is reported as sent, also for exact-match flows', () => {
     const br = makeBridge();
     const exact = { ...match(), wildcards: 0, in_port: 1, dl_vlan: 0x1005, nw_tos: 0xff, dl_vlan_pcp: 9 };

@@ -122,6 +122,7 @@ const NXET_VENDOR = 0xb0c2;
 
 /** Nicira error names by "type,code" (only those Open vSwitch sends to OpenFlow 1.0 clients). */
 const NX_ERROR_NAMES: Readonly<Record<string, string>> = {
+  '1,514': 'OFPBRC_BAD_PORT',
   '1,535': 'NXST_NOT_CONFIGURED',
 };
 
