@@ -1,8 +1,8 @@
 /*
- * Busy polling after activity: once the event loop has handled I/O (a port batch, an OpenFlow
- * chunk), keep the CPU busy for a short window watching for the next event before letting libuv
- * block — the user-space counterpart of Linux's busy_poll sockets and of the cpuidle haltpoll
- * driver.
+ * Busy polling after activity: once the event loop has handled a chunk from an OpenFlow connection,
+ * keep the CPU busy for a short window watching for the next event before letting libuv block —
+ * the user-space counterpart of Linux's busy_poll sockets and of the cpuidle haltpoll driver. Port
+ * traffic does not start a window (see src/netdev/linux/io-loop.ts for why).
  *
  * Why: a request/response peer (ovs-ofctl sending FLOW_MOD+BARRIER one at a time, a ping through
  * the switch) answers within tens of microseconds, but by then a blocked event loop has let its CPU
@@ -23,7 +23,7 @@
  */
 import { openLoopReadiness } from './loop-readiness.js';
 
-/** Default window, µs: covers ovs-ofctl's turnaround and a ping reply through a veth here. */
+/** Default window, µs: covers ovs-ofctl's turnaround between a reply and its next request here. */
 export const DEFAULT_BUSY_POLL_US = 50;
 /** Default share of one core that spinning may use. */
 export const DEFAULT_BUSY_POLL_BUDGET = 0.5;
