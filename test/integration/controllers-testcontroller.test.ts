@@ -198,7 +198,8 @@ describe.skipIf(skip !== undefined)('ovs-testcontroller drives ofdp', () => {
     expect(exact(2, h2, h1, 0, 1).exec(flows), flows).not.toBeNull();
     expect(exact(2, h2, h1, 8, 1).exec(flows), flows).not.toBeNull();
     expect(exact(1, h1, h2, 0, 2).exec(flows), flows).not.toBeNull();
-    // All three echo requests counted: the first reached h2 through its buffer, via the table.
+    // All three echo requests counted: the first reached h2 from its buffer, sent on by the
+    // flow-mod that named the buffer (its own actions).
     expect(request12![1]).toBe('3');
     expect(flows).not.toMatch(/priority=65535/);
 
