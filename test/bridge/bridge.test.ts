@@ -11,6 +11,7 @@ import {
   OFPFC,
   OFPP,
   OFPPC,
+  OFPPF,
   OFPPMFC,
   OFPPR,
   OFPPS,
@@ -190,6 +191,33 @@ describe('Bridge', () => {
       reason: OFPPR.MODIFY,
       desc: { port_no: 1, config: OFPPC.PORT_DOWN | OFPPC.NO_FLOOD, state: OFPPS.LINK_DOWN },
     });
+  });
+
+  it('applies a PORT_MOD advertise the device accepts: FEATURES_REPLY and PORT_STATUS show it', async () => {
+    const { c, got } = connected(bridge);
+    const watcher = connected(bridge);
+    watcher.c.missSendLen = 128;
+    const before = d1.getFeatures().advertised;
+    const advertise = OFPPF['1GB_FD'] | OFPPF.COPPER;
+    expect(before).not.toBe(advertise);
+    await send(bridge, c, {
+      type: OFPT.PORT_MOD,
+      xid: 41,
+      port_no: 1,
+      hw_addr: d1.getEtherAddr(),
+      config: 0,
+      mask: 0,
+      advertise,
+    });
+    expect(got.filter((m) => m.type === OFPT.ERROR)).toEqual([]);
+    expect(d1.getFeatures().advertised).toBe(advertise);
+    expect(watcher.got.filter((m) => m.type === OFPT.PORT_STATUS).at(-1)).toMatchObject({
+      reason: OFPPR.MODIFY,
+      desc: { port_no: 1, advertised: advertise },
+    });
+    await send(bridge, c, { type: OFPT.FEATURES_REQUEST, xid: 42 });
+    const fr = got.find((m) => m.type === OFPT.FEATURES_REPLY) as MessageOf<typeof OFPT.FEATURES_REPLY>;
+    expect(fr.ports.find((p) => p.port_no === 1)?.advertised).toBe(advertise);
   });
 
   it('answers vendor messages and vendor stats with BAD_VENDOR, and malformed messages with their error', async () => {
