@@ -27,6 +27,11 @@ function ofctl(...args: string[]) {
 }
 
 describe('ofdp run: bad flags and config', () => {
+  const base = mkdtempSync(join(tmpdir(), 'ofdp-cli-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  let n = 0;
+  const rundir = (): string => mkdtempSync(join(base, `r${n++}-`));
+
   it.each([
     [['run', '--port', 'bogus:x'], /unknown type "bogus"/],
     [['run', '--port', 'dummy:a=70000'], /port number 70000/],
@@ -48,7 +53,7 @@ describe('ofdp run: bad flags and config', () => {
     [['run', '--port', 'tap:x0', '--port', 'system:x0'], /port system:x0 is given twice/],
     [['run', '--port', 'dummy:a=3', '--port', 'dummy:b=3'], /port number 3 is given twice/],
   ])('%j gives one error line and exit code 2', (args, pattern) => {
-    const r = ofdp(args as string[], { OFDP_RUNDIR: mkdtempSync(join(tmpdir(), 'ofdp-cli-')) });
+    const r = ofdp(args as string[], { OFDP_RUNDIR: rundir() });
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -57,7 +62,7 @@ describe('ofdp run: bad flags and config', () => {
   });
 
   it('names the key that is wrong in a config file', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ofdp-cli-'));
+    const dir = rundir();
     const f = join(dir, 'c.json');
     writeFileSync(f, JSON.stringify({ ports: 'dummy:a' }));
     const r = ofdp(['run', '--config', f], { OFDP_RUNDIR: dir });
