@@ -41,6 +41,10 @@ export async function startSwitch(
 ): Promise<RunningSwitch> {
   // Before any port opens: the first real frames then meet optimised code (see warm-up.ts).
   warmUpFastPath(() => new Datapath());
+  if (cfg.ports.some((p) => p.type === 'system')) {
+    const { warmUpPortPath } = await import('../netdev/linux/warm-up.js');
+    warmUpPortPath();
+  }
   const busy = enableBusyPoll(cfg.busyPollUs ?? DEFAULT_BUSY_POLL_US);
   if (typeof busy === 'string') log.info(`no busy polling: ${busy}`);
   const bridge = new Bridge({

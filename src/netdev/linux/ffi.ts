@@ -43,6 +43,7 @@ const fn = {
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   getpid: libc.func('int getpid()'),
   dup: libc.func('int dup(int fd)'),
+  socketpair: libc.func('int socketpair(int domain, int type, int protocol, void *sv)'),
   shutdown: libc.func('int shutdown(int fd, int how)'),
   setns: libc.func('int setns(int fd, int nstype)'),
   if_nametoindex: libc.func('unsigned int if_nametoindex(const char *name)'),
@@ -146,6 +147,12 @@ export const sendtoAt = (fd: number, buf: number, len: number, flags: number): n
   fn.sendtoAt(fd, buf, len, flags, 0, 0) as number;
 export const getpid = (): number => fn.getpid() as number;
 export const dup = (fd: number): number => fn.dup(fd) as number;
+export const AF_UNIX = 1;
+/** A connected pair of sockets, [-1, -1] on failure (errno set). */
+export function socketpair(domain: number, type: number): [number, number] {
+  const sv = new Int32Array(2);
+  return (fn.socketpair(domain, type, 0, sv) as number) < 0 ? [-1, -1] : [sv[0]!, sv[1]!];
+}
 export const shutdown = (fd: number, how: number): number => fn.shutdown(fd, how) as number;
 export const SHUT_WR = 1;
 export const MSG_NOSIGNAL = 0x4000;
