@@ -10,9 +10,10 @@
  * OFPT_ERROR or ECHO_REPLY never overtakes the BARRIER_REPLY of a barrier sent before it.
  */
 import type { ConnectionManager, OfConnection } from '../connmgr/index.js';
+import { LOCAL_ECHO } from '../openflow/channel/channel.js';
 import type { OfpMessage } from '../openflow/messages.js';
 import type { Bridge } from './bridge.js';
-import { handleRequest } from './handle-message.js';
+import { decodeRefusal, handleRequest } from './handle-message.js';
 
 export function attachConnections(bridge: Bridge, mgr: ConnectionManager, onBug: (e: unknown) => void): void {
   /** Connections with a message in progress: later messages wait behind it. */
@@ -52,7 +53,10 @@ export function attachConnections(bridge: Bridge, mgr: ConnectionManager, onBug:
     }
     if (p) track(conn, p);
   };
-  mgr.localReceiver = (conn, raw, errType, errCode) => {
+  mgr.localReceiver = (conn, raw, decodeType, decodeCode) => {
+    // The same refusal handleRaw gives (unknown FLOW_MOD command before its actions); echoes pass.
+    const [errType, errCode] =
+      decodeType === LOCAL_ECHO ? [decodeType, decodeCode] : decodeRefusal(raw, decodeType, decodeCode);
     const before = pending.get(conn);
     // Nothing in progress: answered at once, in the same write as the segment's other replies.
     if (!before) return conn.channel.answerLocally(raw, errType, errCode);

@@ -75,9 +75,8 @@ export async function handleRaw(bridge: Bridge, conn: BridgeConn, raw: Buffer): 
     msg = decodeMessage(raw);
   } catch (e) {
     if (e instanceof OfpDecodeError) {
-      if (isFlowModWithBadCommand(raw, e))
-        return sendError(conn, xid, OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND, raw);
-      return sendError(conn, xid, e.errorType, e.errorCode, raw);
+      const [type, code] = decodeRefusal(raw, e.errorType, e.errorCode);
+      return sendError(conn, xid, type, code, raw);
     }
     throw e;
   }
@@ -88,12 +87,20 @@ export async function handleRaw(bridge: Bridge, conn: BridgeConn, raw: Buffer): 
 const FLOW_MOD_COMMAND_OFFSET = 56;
 
 /**
- * Whether the codec refused an action of a FLOW_MOD whose command is unknown too: Open vSwitch
- * checks the command before decoding the actions, so such a message is BAD_COMMAND there, and here.
+ * The error to answer a message the codec refused with (`errType`/`errCode` from its
+ * OfpDecodeError). One case differs: a FLOW_MOD whose command is unknown too is BAD_COMMAND, as
+ * Open vSwitch checks the command before decoding the actions. Used for messages that reach the
+ * bridge undecoded (handleRaw) and for those the channel hands over undecoded (attach.ts).
  */
-function isFlowModWithBadCommand(raw: Buffer, e: OfpDecodeError): boolean {
+export function decodeRefusal(raw: Buffer, errType: number, errCode: number): [number, number] {
+  return isFlowModWithBadCommand(raw, errType)
+    ? [OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND]
+    : [errType, errCode];
+}
+
+function isFlowModWithBadCommand(raw: Buffer, errType: number): boolean {
   return (
-    e.errorType === OFPET.BAD_ACTION &&
+    errType === OFPET.BAD_ACTION &&
     raw[1] === OFPT.FLOW_MOD &&
     raw.length >= FLOW_MOD_COMMAND_OFFSET + 2 &&
     raw.readUInt16BE(FLOW_MOD_COMMAND_OFFSET) > OFPFC.DELETE_STRICT

@@ -8,7 +8,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ByteStream } from '../openflow/channel/index.js';
-import { adoptSocket } from './fd-stream.js';
+import { adoptSocket } from './adopt.js';
 import { clientTlsOptions, loadSslMaterial, type SslOptions } from './ssl.js';
 import { formatTarget, type ActiveTarget } from './target.js';
 

@@ -132,36 +132,68 @@ export class FdStream implements ByteStream {
 
   private readonly onPoll = (status: number, ev: ffi.PollEvents): void => {
     if (this.closed) return;
-    // libuv reports a socket's POLLERR as EBADF and stops the handle; the real error (a reset, a
-    // timeout) is the socket's pending one.
-    if (status < 0) {
-      const e = ffi.clearSocketError(this.fd);
-      return this.fail(e > 0 ? `socket: ${ffi.errnoName(e)}` : `poll: libuv error ${status}`);
-    }
+    if (status < 0) return this.failAfterReading(status);
     if (ev.writable) this.flushQueue();
-    if (ev.readable && !this.closed) this.readSome();
-  };
-
-  private readSome(): void {
+    if (!ev.readable || this.closed) return;
     for (let i = 0; i < READS_PER_WAKEUP; i++) {
-      if (SLAB - this.used < MIN_READ) {
-        this.slab = Buffer.allocUnsafeSlow(SLAB);
-        this.used = 0;
-      }
-      const space = SLAB - this.used;
-      const n = ffi.read(this.fd, this.slab.subarray(this.used), space);
+      const n = this.readOnce();
       if (n > 0) {
-        const chunk = this.slab.subarray(this.used, this.used + n);
-        this.used += n;
-        for (const f of this.dataFns) f(chunk);
-        if (this.closed || n < space) return;
+        if (this.closed || this.lastReadFilled === false) return;
         continue;
       }
       if (n === 0) return this.onEof();
-      const e = ffi.errno();
-      if (e === ffi.EAGAIN || e === ffi.EINTR) return;
-      return this.fail(`read: ${ffi.errnoName(e)}`);
+      if (this.lastErrno === ffi.EAGAIN || this.lastErrno === ffi.EINTR) return;
+      return this.fail(`read: ${ffi.errnoName(this.lastErrno)}`);
     }
+  };
+
+  /**
+   * libuv reports a socket's POLLERR as EBADF and stops the handle before anything was read. What
+   * the peer sent before the error (its last requests, then a reset because it closed without
+   * reading our HELLO) is still in the socket: deliver it first, as net.Socket does, then report
+   * the real error (read's, or the socket's pending one).
+   */
+  private failAfterReading(status: number): void {
+    for (;;) {
+      const n = this.readOnce();
+      if (n > 0) {
+        if (this.closed) return;
+        continue;
+      }
+      if (n === 0) return this.onEof();
+      if (this.lastErrno === ffi.EINTR) continue;
+      if (this.lastErrno !== ffi.EAGAIN) return this.fail(`read: ${ffi.errnoName(this.lastErrno)}`);
+      const e = ffi.clearSocketError(this.fd);
+      return this.fail(e > 0 ? `socket: ${ffi.errnoName(e)}` : `poll: libuv error ${status}`);
+    }
+  }
+
+  /** Whether the last readOnce() filled all the space it had (more may be waiting). */
+  private lastReadFilled = false;
+  private lastErrno = 0;
+
+  /**
+   * One read() into the slab: delivers what came and returns its length, 0 at EOF, or -1 with the
+   * errno in lastErrno.
+   */
+  private readOnce(): number {
+    if (SLAB - this.used < MIN_READ) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB);
+      this.used = 0;
+    }
+    const space = SLAB - this.used;
+    const n = ffi.read(this.fd, this.slab.subarray(this.used), space);
+    if (n < 0) {
+      this.lastErrno = ffi.errno();
+      return -1;
+    }
+    if (n > 0) {
+      const chunk = this.slab.subarray(this.used, this.used + n);
+      this.used += n;
+      this.lastReadFilled = n === space;
+      for (const f of this.dataFns) f(chunk);
+    }
+    return n;
   }
 
   /**
@@ -242,10 +274,9 @@ export class FdStream implements ByteStream {
  * untouched) when it has no descriptor of its own (TLS, a pipe wrapper, another platform).
  */
 export function adoptSocket(socket: Socket): FdStream | undefined {
-  if (process.platform !== 'linux') return undefined;
   const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
-  const copy = ffi.dup(fd);
+  const copy = ffi.dupCloexec(fd);
   if (copy < 0) return undefined;
   socket.destroy();
   return new FdStream(copy);

@@ -19,7 +19,8 @@ import {
 } from 'node:net';
 import { createServer as tlsCreateServer } from 'node:tls';
 import type { Clock, OfpChannel } from '../openflow/channel/index.js';
-import { adoptSocket, FdStream } from './fd-stream.js';
+import { adoptSocket, isFdStream } from './adopt.js';
+import type { FdStream } from './fd-stream.js';
 import { startSession, type SessionHooks } from './session.js';
 import { loadSslMaterial, serverTlsOptions, type SslOptions } from './ssl.js';
 import { formatTarget, type PassiveTarget } from './target.js';
@@ -111,7 +112,7 @@ export class Listener {
       for (const c of [...this.channels]) c.close();
       // close() flushes and half-closes; don't wait for peers to close their side.
       for (const s of this.sockets) {
-        if (s instanceof FdStream) s.destroyAfterFinish();
+        if (isFdStream(s)) s.destroyAfterFinish();
         else if (s.writableFinished) s.destroy();
         else s.once('finish', () => s.destroy());
       }

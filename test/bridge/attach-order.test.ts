@@ -12,7 +12,8 @@ import type { Bridge } from '../../src/bridge/bridge.js';
 import { ConnectionManager, type Dialer } from '../../src/connmgr/index.js';
 import type { DummyDevice } from '../../src/netdev/dummy.js';
 import { encodeMessage } from '../../src/openflow/codec.js';
-import { OFPBRC, OFPET, OFPPC, OFPT } from '../../src/openflow/constants.js';
+import { OFPAT, OFPBRC, OFPET, OFPFC, OFPFMFC, OFPP, OFPPC, OFPT } from '../../src/openflow/constants.js';
+import { matchAll } from '../../src/openflow/match.js';
 import type { OfpMessage } from '../../src/openflow/messages.js';
 import { FakeStream, settle } from '../connmgr/fake-stream.js';
 import { dummyBridge } from './helpers.js';
@@ -181,6 +182,39 @@ describe('attach: reply order behind a request in progress', () => {
       [OFPT.ERROR, 0x51],
     ]);
     expect(r.bugs).toEqual([]);
+  });
+
+  it('answers a FLOW_MOD with an unknown command and an action the codec refuses BAD_COMMAND, as handleRaw and OVS do', async () => {
+    const r = await rig();
+    const fm = encodeMessage({
+      type: OFPT.FLOW_MOD,
+      xid: 0x61,
+      match: matchAll(),
+      cookie: 0n,
+      command: OFPFC.ADD,
+      idle_timeout: 0,
+      hard_timeout: 0,
+      priority: 1,
+      buffer_id: 0xffffffff,
+      out_port: OFPP.NONE,
+      flags: 0,
+      actions: [{ type: OFPAT.SET_VLAN_VID, vlan_vid: 5 }],
+    });
+    fm.writeUInt16BE(9, 56); // command
+    fm.writeUInt16BE(5000, 76); // set_vlan_vid's vid: the codec refuses it (BAD_ARGUMENT)
+    const refusal = (): [number, number][] =>
+      r.stream
+        .replies()
+        .flatMap((m) => (m.type === OFPT.ERROR && m.xid === 0x61 ? [[m.err_type, m.code]] : []));
+    r.stream.feed(fm);
+    expect(refusal()).toEqual([[OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND]]);
+    // And in its turn behind a request in progress.
+    r.stream.feed(Buffer.concat([portDown(r, 0x12), fm]));
+    await settle();
+    expect(refusal()).toHaveLength(1);
+    r.release();
+    await r.stream.until(() => refusal().length === 2);
+    expect(refusal()[1]).toEqual([OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND]);
   });
 
   it('answers still queued when the connection drops are discarded quietly', async () => {

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,6 +188,41 @@ describe('FdStream errors and adoption', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0]!.message).toMatch(/ECONNRESET/);
     } finally {
+      server.close();
+    }
+  });
+
+  it.each(['tcp', 'unix'] as const)(
+    'over %s, delivers what the peer sent before it reset, then the error',
+    async (kind) => {
+      const { ours, peer, server } = await pair(kind);
+      try {
+        const got = collect(ours);
+        const errors: Error[] = [];
+        ours.on('error', (e) => errors.push(e));
+        const done = closed(ours);
+        // Data the peer never reads makes its close a reset (TCP RST; ECONNRESET on Unix too).
+        ours.write(Buffer.from('hello, never read'));
+        await new Promise((r) => setImmediate(r));
+        const sent = randomBytes(1000);
+        peer.write(sent, () => peer.destroy());
+        await done;
+        expect(got.bytes().equals(sent)).toBe(true);
+        expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/ECONNRESET|EPIPE/)]);
+      } finally {
+        server.close();
+      }
+    },
+  );
+
+  it('keeps its descriptor from children spawned later (close-on-exec)', async () => {
+    const { ours, peer, server } = await pair('tcp');
+    try {
+      const fd = (ours as unknown as { fd: number }).fd;
+      const flags = /flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!;
+      expect(parseInt(flags, 8) & 0o2000000).toBe(0o2000000);
+    } finally {
+      peer.destroy();
       server.close();
     }
   });

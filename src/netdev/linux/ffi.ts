@@ -42,7 +42,6 @@ const fn = {
   mmap: libc.func('void *mmap(intptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
   getpid: libc.func('int getpid()'),
-  dup: libc.func('int dup(int fd)'),
   socketpair: libc.func('int socketpair(int domain, int type, int protocol, void *sv)'),
   shutdown: libc.func('int shutdown(int fd, int how)'),
   setns: libc.func('int setns(int fd, int nstype)'),
@@ -146,7 +145,9 @@ export const sendmmsgAt = (fd: number, vec: number, n: number, flags: number): n
 export const sendtoAt = (fd: number, buf: number, len: number, flags: number): number =>
   fn.sendtoAt(fd, buf, len, flags, 0, 0) as number;
 export const getpid = (): number => fn.getpid() as number;
-export const dup = (fd: number): number => fn.dup(fd) as number;
+export const F_DUPFD_CLOEXEC = 1030;
+/** dup() with close-on-exec set, so children spawned later do not inherit the descriptor. */
+export const dupCloexec = (fd: number): number => fn.fcntl(fd, F_DUPFD_CLOEXEC, 0) as number;
 export const AF_UNIX = 1;
 /** A connected pair of sockets, [-1, -1] on failure (errno set). */
 export function socketpair(domain: number, type: number): [number, number] {

@@ -47,6 +47,8 @@ export const DEFAULT_BUDGET = 16;
  */
 const transmitted = new Set<IoLoop>();
 const MAX_PEEKS = 4;
+/** Inside some port's wakeup: only then is a transmitting port noted (PACKET_OUT elsewhere is not). */
+let inWakeup = false;
 
 export class IoLoop {
   private handle: ffi.PollHandle | undefined;
@@ -79,17 +81,23 @@ export class IoLoop {
     }
     this.errors = 0;
     this.wakeups++;
-    this.drain(this.budget);
-    let peeks = 0;
-    for (const l of transmitted) {
-      transmitted.delete(l);
-      if (l !== this && !l.closed && peeks++ < MAX_PEEKS) l.drain(1);
+    inWakeup = true;
+    try {
+      this.drain(this.budget);
+      let peeks = 0;
+      for (const l of transmitted) {
+        transmitted.delete(l);
+        if (l !== this && !l.closed && peeks++ < MAX_PEEKS) l.drain(1);
+      }
+    } finally {
+      inWakeup = false;
+      transmitted.clear();
     }
   };
 
   /** The port sent frames: look for an immediate answer at the end of this wakeup. */
   sent(): void {
-    if (this.handle) transmitted.add(this);
+    if (inWakeup && this.handle) transmitted.add(this);
   }
 
   /**
