@@ -4,6 +4,7 @@
  * NULs, lengths that fit in one message).
  */
 import fc from 'fast-check';
+import { USABLE_RESERVED_OUTPUTS } from '../../src/openflow/actions.js';
 import { OFPAT, OFPP, OFPST, OFPT, OFPQT } from '../../src/openflow/constants.js';
 import type { OfpAction } from '../../src/openflow/actions.js';
 import type { OfpMessage } from '../../src/openflow/messages.js';
@@ -55,7 +56,12 @@ export const rewriteActions: fc.Arbitrary<OfpAction>[] = [
 ] as fc.Arbitrary<OfpAction>[];
 
 export const action: fc.Arbitrary<OfpAction> = fc.oneof(
-  fc.record({ type: fc.constant(OFPAT.OUTPUT), port: u16, max_len: u16 }),
+  fc.record({
+    type: fc.constant(OFPAT.OUTPUT),
+    // Ports an OUTPUT may name (the codec refuses OFPP_NONE and 0xff00–0xfff7, as OVS does).
+    port: fc.oneof(fc.integer({ min: 0, max: OFPP.MAX - 1 }), fc.constantFrom(...USABLE_RESERVED_OUTPUTS)),
+    max_len: u16,
+  }),
   ...rewriteActions,
   fc.record({
     type: fc.constant(OFPAT.VENDOR),

@@ -4,11 +4,12 @@
  * commas, and `drop` for an empty list.
  *
  * `checkActionsLikeOvs()` gives the decode error OVS reports for actions our codec accepts but OVS
- * rejects while decoding (output to a port that is neither physical nor one of the usable reserved
- * ports), so the printer can say `***decode error: OFPBAC_BAD_OUT_PORT***` where ovs-ofctl does.
+ * rejects while decoding (a non-Nicira vendor action; an output to a port that is neither physical
+ * nor a usable reserved port after a vendor action, where the codec stops checking), so the
+ * printer can say `***decode error: …***` where ovs-ofctl does.
  */
 import { OFPAT, OFPBAC, OFPET, OFPP } from '../constants.js';
-import type { OfpAction } from '../actions.js';
+import { USABLE_RESERVED_OUTPUTS, type OfpAction } from '../actions.js';
 import { ipToString, macToString } from '../match.js';
 import { formatPort } from './ports.js';
 
@@ -52,16 +53,6 @@ export function formatActions(actions: readonly OfpAction[]): string {
   if (actions.length === 0) return 'drop';
   return actions.map(formatAction).join(',');
 }
-
-const USABLE_RESERVED_OUTPUTS: ReadonlySet<number> = new Set([
-  OFPP.IN_PORT,
-  OFPP.TABLE,
-  OFPP.NORMAL,
-  OFPP.FLOOD,
-  OFPP.ALL,
-  OFPP.CONTROLLER,
-  OFPP.LOCAL,
-]);
 
 /** OVS's Nicira vendor id: its actions decode in OVS, other vendors are OFPBAC_BAD_VENDOR there. */
 export const NX_VENDOR_ID = 0x00002320;
