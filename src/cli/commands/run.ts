@@ -121,7 +121,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         requiresArg: true,
         coerce: single('busy-poll'),
         type: 'number',
-        describe: 'µs to keep polling after activity before sleeping (default 50; 0 = off)',
+        describe: 'µs to keep polling after OpenFlow traffic before sleeping (default 50; 0 = off)',
       })
       .option('local', {
         type: 'boolean',
