@@ -8,9 +8,10 @@
 #   iproute2 ethtool         interfaces, namespaces and link settings
 #   iputils-ping tcpdump     traffic through the switch in lab tests
 #   openssl                  certificates for the ssl:/pssl: tests
+#   procps python3           sysctl (IPv6 off on lab interfaces), the offload tests' UDP GSO sender
 set -euo pipefail
 pkgs=(openvswitch-common openvswitch-switch openvswitch-testcontroller python3-os-ken tshark iproute2 ethtool
-  iputils-ping tcpdump openssl)
+  iputils-ping tcpdump openssl procps python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -3,7 +3,7 @@
  * `ofdp ofctl ofp-print` does not load the datapath or FFI.
  */
 import yargs from 'yargs';
-import { commands } from './commands/index.js';
+import { addCommands } from './commands/index.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
@@ -27,7 +27,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`ofdp: ${text}\n`);
       process.exit(2);
     });
-  for (const c of commands) cli.command(c);
+  addCommands(cli);
   try {
     await cli.parseAsync();
   } catch (e) {

@@ -5,7 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { exercisePortPath } from '../../src/netdev/linux/warm-up.js';
 
-describe.skipIf(process.platform !== 'linux')('port-path warm-up', () => {
+const notLinux = process.platform !== 'linux';
+if (notLinux)
+  console.warn(
+    `\n*** SKIPPING port-path warm-up tests: ${process.platform} is not Linux (no sendmmsg/recvmmsg) ***\n`,
+  );
+
+describe.skipIf(notLinux)('port-path warm-up', () => {
   it('carries each frame through sender, socketpair, reader and sink unchanged', () => {
     const seen: number[] = [];
     let bad = 0;

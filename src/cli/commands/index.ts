@@ -1,8 +1,10 @@
-/* The list of top-level commands. Each module exports a yargs CommandModule. */
-import type { CommandModule } from 'yargs';
+/* The top-level commands. Each module exports a yargs CommandModule; this adds them all to a parser. */
+import type { Argv } from 'yargs';
 import { demoCommand } from './demo.js';
 import { ofctlCommand } from './ofctl.js';
 import { runCommand } from './run.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs' CommandModule generics differ per command
-export const commands: CommandModule<any, any>[] = [runCommand, ofctlCommand, demoCommand];
+/** Registers every command on `cli` (one call each: their argument types differ). */
+export function addCommands<T>(cli: Argv<T>): Argv<T> {
+  return cli.command(runCommand).command(ofctlCommand).command(demoCommand);
+}
