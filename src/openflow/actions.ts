@@ -129,9 +129,6 @@ function checkArguments(a: OfpAction): void {
       if (a.port >= OFPP.MAX && a.port !== OFPP.IN_PORT && a.port !== OFPP.LOCAL)
         throw bad(OFPBAC.BAD_OUT_PORT, `enqueue to port ${a.port}`);
       break;
-    case OFPAT.VENDOR:
-      if (a.body.length < 0) throw bad(OFPBAC.BAD_LEN, 'vendor action');
-      break;
   }
 }
 

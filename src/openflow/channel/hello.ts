@@ -19,6 +19,7 @@
  * Works on raw bytes, not through decodeMessage, because the peer's HELLO may be any version.
  */
 import { OFPET, OFPHFC, OFPT, OFP_HEADER_LEN, OFP_VERSION } from '../constants.js';
+import { encodeErrorReply } from './error-reply.js';
 
 /** Hello element type carrying the version bitmap (OFPHET_VERSIONBITMAP). */
 const OFPHET_VERSIONBITMAP = 1;
@@ -91,14 +92,5 @@ export function encodeHelloFailed(peer: PeerVersions): Buffer {
   const reason = Buffer.from(
     `We support version 0x01, you support ${formatVersions(peer)}, no common versions.`,
   );
-  const len = 12 + reason.length;
-  const b = Buffer.alloc(len);
-  b[0] = peerHighestVersion(peer);
-  b[1] = OFPT.ERROR;
-  b.writeUInt16BE(len, 2);
-  b.writeUInt32BE(0, 4);
-  b.writeUInt16BE(OFPET.HELLO_FAILED, 8);
-  b.writeUInt16BE(OFPHFC.INCOMPATIBLE, 10);
-  reason.copy(b, 12);
-  return b;
+  return encodeErrorReply(OFPET.HELLO_FAILED, OFPHFC.INCOMPATIBLE, 0, reason, peerHighestVersion(peer));
 }

@@ -13,16 +13,8 @@ import { OFPAT, OFPP } from '../constants.js';
 import type { OfpAction } from '../actions.js';
 import { inetPton4, scanMac, strToU32, strToUnsigned } from './c-numbers.js';
 import { FlowSyntaxError, type NeedsMore } from './errors.js';
-import {
-  ETH_TYPE_IP,
-  ETH_TYPE_IPV6,
-  IPPROTO_SCTP,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  IP_DSCP_MASK,
-  VLAN_CFI,
-  type FlowMatch,
-} from './flow-match.js';
+import { ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP } from '../eth-protocols.js';
+import { IP_DSCP_MASK, VLAN_CFI, type FlowMatch } from './flow-match.js';
 import { parseKeyValues } from './key-value.js';
 import { parsePort, type PortNameMap } from './ports.js';
 

@@ -157,38 +157,37 @@ function scanPart(
   return { value: Number(v), end: r.end };
 }
 
-/** ovs_scan(s, "%hhu.%hhu.%hhu.%hhu"): a dotted quad at `i` (each part truncated to 8 bits). */
-export function scanIp(s: string, i: number): { value: number; end: number } | undefined {
+/** `count` 8-bit parts in `base` separated by `sep`, at `i`, as one big-endian number. */
+function scanBytes(
+  s: string,
+  i: number,
+  count: number,
+  sep: string,
+  base: number,
+): { value: number; end: number } | undefined {
   let v = 0;
   let p = i;
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < count; k++) {
     if (k) {
-      if (s[p] !== '.') return undefined;
+      if (s[p] !== sep) return undefined;
       p++;
     }
-    const part = scanPart(s, p, 10, 8);
-    if (!part) return undefined;
-    v = v * 256 + part.value;
-    p = part.end;
-  }
-  return { value: v >>> 0, end: p };
-}
-
-/** ovs_scan(s, ETH_ADDR_SCAN_FMT): six `%hhx` separated by colons, at `i`. */
-export function scanMac(s: string, i: number): { value: number; end: number } | undefined {
-  let v = 0;
-  let p = i;
-  for (let k = 0; k < 6; k++) {
-    if (k) {
-      if (s[p] !== ':') return undefined;
-      p++;
-    }
-    const part = scanPart(s, p, 16, 8);
+    const part = scanPart(s, p, base, 8);
     if (!part) return undefined;
     v = v * 256 + part.value;
     p = part.end;
   }
   return { value: v, end: p };
+}
+
+/** ovs_scan(s, "%hhu.%hhu.%hhu.%hhu"): a dotted quad at `i` (each part truncated to 8 bits). */
+export function scanIp(s: string, i: number): { value: number; end: number } | undefined {
+  return scanBytes(s, i, 4, '.', 10);
+}
+
+/** ovs_scan(s, ETH_ADDR_SCAN_FMT): six `%hhx` separated by colons, at `i`. */
+export function scanMac(s: string, i: number): { value: number; end: number } | undefined {
+  return scanBytes(s, i, 6, ':', 16);
 }
 
 /** A signed "%d" at `i` (32-bit truncation). */
@@ -224,9 +223,4 @@ export function ctz32(x: number): number {
 export function isCidr(mask: number): boolean {
   const inv = ~mask >>> 0;
   return ((inv + 1) & inv) >>> 0 === 0;
-}
-
-/** The netmask with `len` leading ones. */
-export function prefixToMask(len: number): number {
-  return len <= 0 ? 0 : len >= 32 ? 0xffffffff : (0xffffffff << (32 - len)) >>> 0;
 }

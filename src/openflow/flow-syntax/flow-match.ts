@@ -14,21 +14,24 @@
  * all-or-nothing; MAC masks are all-or-nothing (partial masks are rejected before they get here).
  */
 import { OFPFW } from '../constants.js';
+import {
+  ETH_TYPE_ARP,
+  ETH_TYPE_IP,
+  ETH_TYPE_IPV6,
+  ETH_TYPE_RARP,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  dlTypeShorthand,
+  l4Shorthand,
+} from '../eth-protocols.js';
+import { macToString } from '../match.js';
+import { ipMasked } from '../print/match-format.js';
+import { formatPort } from '../print/ports.js';
 import type { OfpMatch } from '../structs.js';
-import { ctz32, isCidr } from './c-numbers.js';
-import { formatPortNumber } from './ports.js';
-
-export const ETH_TYPE_IP = 0x0800;
-export const ETH_TYPE_ARP = 0x0806;
-export const ETH_TYPE_RARP = 0x8035;
-export const ETH_TYPE_IPV6 = 0x86dd;
-export const ETH_TYPE_MPLS = 0x8847;
-export const ETH_TYPE_MPLS_MCAST = 0x8848;
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_SCTP = 132;
-export const IPPROTO_ICMPV6 = 58;
+import { ctz32 } from './c-numbers.js';
 
 export const VLAN_CFI = 0x1000;
 export const VLAN_VID_MASK = 0x0fff;
@@ -233,24 +236,6 @@ export function normalized(m: FlowMatch): FlowMatch | undefined {
   return n;
 }
 
-function ip(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-/** ip_format_masked(). */
-function ipMasked(v: number, mask: number): string {
-  let s = ip(v);
-  if (mask !== 0xffffffff) s += '/' + (isCidr(mask) ? String(cidrBits(mask)) : ip(mask));
-  return s;
-}
-
-function mac(v: number): string {
-  const parts: string[] = [];
-  for (let shift = 40; shift >= 0; shift -= 8)
-    parts.push((Math.floor(v / 2 ** shift) % 256).toString(16).padStart(2, '0'));
-  return parts.join(':');
-}
-
 function be16Masked(name: string, v: number, mask: number, out: string[]): void {
   if (!mask) return;
   out.push(mask === 0xffff ? `${name}=${v}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
@@ -263,28 +248,13 @@ export function formatFlowMatch(m: FlowMatch): string {
   let skipProto = false;
   const dl = m.dlType;
   if (m.dlTypeMask) {
-    skipType = true;
-    const protoNames: Record<number, string> =
-      dl === ETH_TYPE_IP
-        ? { [IPPROTO_ICMP]: 'icmp', [IPPROTO_TCP]: 'tcp', [IPPROTO_UDP]: 'udp', [IPPROTO_SCTP]: 'sctp' }
-        : {
-            [IPPROTO_ICMPV6]: 'icmp6',
-            [IPPROTO_TCP]: 'tcp6',
-            [IPPROTO_UDP]: 'udp6',
-            [IPPROTO_SCTP]: 'sctp6',
-          };
-    if (dl === ETH_TYPE_IP || dl === ETH_TYPE_IPV6) {
-      const plain = dl === ETH_TYPE_IP ? 'ip' : 'ipv6';
-      const named = m.nwProtoMask ? protoNames[m.nwProto] : undefined;
-      skipProto = named !== undefined;
-      out.push(named ?? plain);
-    } else if (dl === ETH_TYPE_ARP) out.push('arp');
-    else if (dl === ETH_TYPE_RARP) out.push('rarp');
-    else if (dl === ETH_TYPE_MPLS) out.push('mpls');
-    else if (dl === ETH_TYPE_MPLS_MCAST) out.push('mplsm');
-    else skipType = false;
+    const l4 = m.nwProtoMask ? l4Shorthand(dl, m.nwProto) : undefined;
+    const shorthand = l4 ?? dlTypeShorthand(dl);
+    skipType = shorthand !== undefined;
+    skipProto = l4 !== undefined;
+    if (shorthand) out.push(shorthand);
   }
-  if (m.inPortMask) out.push(`in_port=${formatPortNumber(m.inPort)}`);
+  if (m.inPortMask) out.push(`in_port=${formatPort(m.inPort)}`);
   if (m.vlanTciMask) {
     const vidMask = m.vlanTciMask & VLAN_VID_MASK;
     const pcpMask = m.vlanTciMask & VLAN_PCP_MASK;
@@ -306,8 +276,8 @@ export function formatFlowMatch(m: FlowMatch): string {
       );
     }
   }
-  if (m.dlSrcMask) out.push(`dl_src=${mac(m.dlSrc)}`);
-  if (m.dlDstMask) out.push(`dl_dst=${mac(m.dlDst)}`);
+  if (m.dlSrcMask) out.push(`dl_src=${macToString(m.dlSrc)}`);
+  if (m.dlDstMask) out.push(`dl_dst=${macToString(m.dlDst)}`);
   if (!skipType && m.dlTypeMask) out.push(`dl_type=0x${dl.toString(16).padStart(4, '0')}`);
   const arp = dl === ETH_TYPE_ARP || dl === ETH_TYPE_RARP;
   if (dl !== ETH_TYPE_IPV6) {

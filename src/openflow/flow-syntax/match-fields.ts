@@ -9,7 +9,8 @@
  * becomes an error once the whole flow has parsed, so that syntax errors later in the flow win, as
  * they do in ovs-ofctl.
  */
-import { isCidr, parseIntString, prefixToMask, scanDecimal, scanIp, scanMac } from './c-numbers.js';
+import { prefixMask } from '../match.js';
+import { isCidr, parseIntString, scanDecimal, scanIp, scanMac } from './c-numbers.js';
 import {
   IP_DSCP_MASK,
   MAC_ALL,
@@ -44,41 +45,23 @@ interface MatchField {
 
 const u = (bytes: number): Syntax => ({ kind: 'int', bytes });
 
-function nwSrc(name: string): MatchField {
+function nw(name: string, which: 'src' | 'dst'): MatchField {
+  const key = which === 'src' ? 'nwSrc' : 'nwDst';
+  const maskKey = which === 'src' ? 'nwSrcMask' : 'nwDstMask';
   return {
     name,
     syntax: { kind: 'ip' },
     maskable: true,
     set: (m, v) => {
-      m.nwSrc = v >>> 0;
-      m.nwSrcMask = 0xffffffff;
+      m[key] = v >>> 0;
+      m[maskKey] = 0xffffffff;
     },
     wild: (m) => {
-      m.nwSrc = m.nwSrcMask = 0;
+      m[key] = m[maskKey] = 0;
     },
     masked: (m, v, mask) => {
-      m.nwSrc = (v & mask) >>> 0;
-      m.nwSrcMask = mask >>> 0;
-    },
-    maskNeeds: 'NXM,OXM,OpenFlow11',
-  };
-}
-
-function nwDst(name: string): MatchField {
-  return {
-    name,
-    syntax: { kind: 'ip' },
-    maskable: true,
-    set: (m, v) => {
-      m.nwDst = v >>> 0;
-      m.nwDstMask = 0xffffffff;
-    },
-    wild: (m) => {
-      m.nwDst = m.nwDstMask = 0;
-    },
-    masked: (m, v, mask) => {
-      m.nwDst = (v & mask) >>> 0;
-      m.nwDstMask = mask >>> 0;
+      m[key] = (v & mask) >>> 0;
+      m[maskKey] = mask >>> 0;
     },
     maskNeeds: 'NXM,OXM,OpenFlow11',
   };
@@ -207,10 +190,10 @@ const FIELDS: Array<[string[], MatchField]> = [
     { name: 'dl_vlan_pcp', syntax: u(1), maskable: false, set: setDlVlanPcp, wild: setAnyPcp },
   ],
   [['vlan_pcp'], { name: 'vlan_pcp', syntax: u(1), maskable: false, set: setDlVlanPcp, wild: setAnyPcp }],
-  [['ip_src', 'nw_src'], nwSrc('ip_src')],
-  [['ip_dst', 'nw_dst'], nwDst('ip_dst')],
-  [['arp_spa'], nwSrc('arp_spa')],
-  [['arp_tpa'], nwDst('arp_tpa')],
+  [['ip_src', 'nw_src'], nw('ip_src', 'src')],
+  [['ip_dst', 'nw_dst'], nw('ip_dst', 'dst')],
+  [['arp_spa'], nw('arp_spa', 'src')],
+  [['arp_tpa'], nw('arp_tpa', 'dst')],
   [['nw_proto', 'ip_proto'], nwProto('nw_proto', 1)],
   [['arp_op'], nwProto('arp_op', 2)],
   [['nw_tos'], dscp],
@@ -276,7 +259,7 @@ function parseIpMasked(s: string): [number, number] {
       if (p.value < 0 || p.value > 32)
         throw new FlowSyntaxError(`${s}: IPv4 network prefix bits not between 0 and 32, inclusive`);
       if (p.end !== s.length) throw new FlowSyntaxError(`${s}: invalid IP address`);
-      return [a.value, prefixToMask(p.value)];
+      return [a.value, prefixMask(p.value)];
     }
   }
   if (a && a.end === s.length) return [a.value, 0xffffffff];

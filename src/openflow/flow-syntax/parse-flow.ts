@@ -16,11 +16,6 @@
  * parsing (deprecated port numbers, …).
  */
 import { OFPFC, OFPFF, OFPP, OFPT, OFP_DEFAULT_PRIORITY, OFP_NO_BUFFER } from '../constants.js';
-import type { MessageOf } from '../messages.js';
-import type { OfpMatch } from '../structs.js';
-import { parseActions } from './actions.js';
-import { strToU64, strToUnsigned, strToInt } from './c-numbers.js';
-import { FlowSyntaxError, Of10Check, type NeedsMore } from './errors.js';
 import {
   ETH_TYPE_ARP,
   ETH_TYPE_IP,
@@ -33,12 +28,13 @@ import {
   IPPROTO_SCTP,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  catchAll,
-  formatFlowMatch,
-  normalized,
-  toOfp10Match,
-  type FlowMatch,
-} from './flow-match.js';
+} from '../eth-protocols.js';
+import type { MessageOf } from '../messages.js';
+import type { OfpMatch } from '../structs.js';
+import { parseActions } from './actions.js';
+import { strToU64, strToUnsigned, strToInt } from './c-numbers.js';
+import { FlowSyntaxError, Of10Check, type NeedsMore } from './errors.js';
+import { catchAll, formatFlowMatch, normalized, toOfp10Match, type FlowMatch } from './flow-match.js';
 import { parseKeyValues, splitActions } from './key-value.js';
 import { isMatchField, isNonOf10Field, parseMatchField } from './match-fields.js';
 import { parsePort, type PortNameMap } from './ports.js';

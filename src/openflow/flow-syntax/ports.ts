@@ -9,6 +9,7 @@
  * process; here every parse reports it).
  */
 import { OFPP } from '../constants.js';
+import { formatPort } from '../print/ports.js';
 import type { OfpPhyPort } from '../structs.js';
 import { scanInteger } from './c-numbers.js';
 
@@ -33,12 +34,6 @@ const RESERVED: ReadonlyArray<[string, number]> = [
   ['UNSET', OFPP_UNSET],
   ['NONE', OFPP.NONE],
 ];
-
-/** The reserved name OVS prints for `port`, if it has one. */
-export function reservedPortName(port: number): string | undefined {
-  for (const [name, n] of RESERVED) if (n === port) return name;
-  return undefined;
-}
 
 /** Builds a port-name map from a features reply's ports, leaving out duplicated names. */
 export function portNameMap(ports: readonly Pick<OfpPhyPort, 'port_no' | 'name'>[]): Map<string, number> {
@@ -77,7 +72,7 @@ export function parsePort(
       );
     } else if (port <= 0xffff) {
       warn(
-        `referring to port ${reservedPortName(port)} as ${port} is deprecated for compatibility with OpenFlow 1.1 and later`,
+        `referring to port ${formatPort(port)} as ${port} is deprecated for compatibility with OpenFlow 1.1 and later`,
       );
     } else if (port < OFPP11_MAX) {
       warn(`port ${port} is outside the supported range 0 through ffff or 0xffffff00 through 0xffffffff`);
@@ -102,10 +97,4 @@ export function parsePort(
     }
   }
   return name === undefined ? undefined : names.get(name);
-}
-
-/** ofputil_format_port() without a name map: reserved names, otherwise decimal. */
-export function formatPortNumber(port: number): string {
-  if (port === OFPP.NONE) return 'ANY';
-  return reservedPortName(port) ?? String(port);
 }

@@ -14,26 +14,28 @@
  * `normalizeMatch()` is OVS's ofputil_normalize_match(), which the flow-mod decoder applies.
  */
 import { OFPFW, OFP_DEFAULT_PRIORITY, OFP_VLAN_NONE } from '../constants.js';
+import {
+  ETH_TYPE_ARP,
+  ETH_TYPE_IP,
+  ETH_TYPE_IPV6,
+  ETH_TYPE_RARP,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IGMP,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  dlTypeShorthand,
+  l4Shorthand,
+} from '../eth-protocols.js';
 import { ipToString, macToString, nwDstPrefixLen, nwSrcPrefixLen, prefixMask } from '../match.js';
 import type { OfpMatch } from '../structs.js';
 import { formatPort } from './ports.js';
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_ARP = 0x0806;
-const ETH_TYPE_RARP = 0x8035;
-const ETH_TYPE_IPV6 = 0x86dd;
-const ETH_TYPE_MPLS = 0x8847;
-const ETH_TYPE_MPLS_MCAST = 0x8848;
 const ETH_TYPE_NSH = 0x894f;
-const IPPROTO_ICMP = 1;
-const IPPROTO_IGMP = 2;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_ICMPV6 = 58;
-const IPPROTO_SCTP = 132;
 
 /** An IPv4 address with a CIDR-or-dotted mask, as OVS's ip_format_masked(). */
-function ipMasked(ip: number, mask: number): string {
+export function ipMasked(ip: number, mask: number): string {
   let s = ipToString((ip & mask) >>> 0);
   if (mask !== 0xffffffff) {
     let len = 0;
@@ -143,27 +145,11 @@ export function formatOvsMatch(f: OvsMatch, priority: number = OFP_DEFAULT_PRIOR
   let skipType = false;
   let skipProto = false;
   if (f.dlType !== undefined) {
-    skipType = true;
-    if (dlType === ETH_TYPE_IP || dlType === ETH_TYPE_IPV6) {
-      const v6 = dlType === ETH_TYPE_IPV6;
-      const names: Record<number, string> = v6
-        ? { [IPPROTO_ICMPV6]: 'icmp6', [IPPROTO_TCP]: 'tcp6', [IPPROTO_UDP]: 'udp6', [IPPROTO_SCTP]: 'sctp6' }
-        : {
-            [IPPROTO_ICMP]: 'icmp',
-            [IPPROTO_TCP]: 'tcp',
-            [IPPROTO_UDP]: 'udp',
-            [IPPROTO_SCTP]: 'sctp',
-          };
-      const name = f.nwProto !== undefined ? names[proto] : undefined;
-      if (name) {
-        skipProto = true;
-        parts.push(name);
-      } else parts.push(v6 ? 'ipv6' : 'ip');
-    } else if (dlType === ETH_TYPE_ARP) parts.push('arp');
-    else if (dlType === ETH_TYPE_RARP) parts.push('rarp');
-    else if (dlType === ETH_TYPE_MPLS) parts.push('mpls');
-    else if (dlType === ETH_TYPE_MPLS_MCAST) parts.push('mplsm');
-    else skipType = false;
+    const l4 = f.nwProto !== undefined ? l4Shorthand(dlType, proto) : undefined;
+    const shorthand = l4 ?? dlTypeShorthand(dlType);
+    skipType = shorthand !== undefined;
+    skipProto = l4 !== undefined;
+    if (shorthand) parts.push(shorthand);
   }
   if (f.inPort !== undefined) parts.push(`in_port=${formatPort(f.inPort)}`);
   if (f.vlan && f.vlan[1]) {
@@ -219,22 +205,13 @@ export function formatOfp10MatchRaw(m: OfpMatch, verbosity: number): string {
   let skipType = false;
   let skipProto = false;
   if (!(w & OFPFW.DL_TYPE)) {
-    skipType = true;
-    if (m.dl_type === ETH_TYPE_IP) {
-      const names: Record<number, string> = {
-        [IPPROTO_ICMP]: 'icmp',
-        [IPPROTO_TCP]: 'tcp',
-        [IPPROTO_UDP]: 'udp',
-        [IPPROTO_SCTP]: 'sctp',
-      };
-      const n = !(w & OFPFW.NW_PROTO) ? names[m.nw_proto] : undefined;
-      parts.push(n ?? 'ip');
-      skipProto = n !== undefined;
-    } else if (m.dl_type === ETH_TYPE_ARP) parts.push('arp');
-    else if (m.dl_type === ETH_TYPE_RARP) parts.push('rarp');
-    else if (m.dl_type === ETH_TYPE_MPLS) parts.push('mpls');
-    else if (m.dl_type === ETH_TYPE_MPLS_MCAST) parts.push('mplsm');
-    else skipType = false;
+    // Unlike match_format(), no IPv6 shorthands here.
+    const ipv6 = m.dl_type === ETH_TYPE_IPV6;
+    const l4 = !ipv6 && !(w & OFPFW.NW_PROTO) ? l4Shorthand(m.dl_type, m.nw_proto) : undefined;
+    const shorthand = ipv6 ? undefined : (l4 ?? dlTypeShorthand(m.dl_type));
+    skipType = shorthand !== undefined;
+    skipProto = l4 !== undefined;
+    if (shorthand) parts.push(shorthand);
   }
   wild('in_port', w & OFPFW.IN_PORT, () => formatPort(m.in_port));
   wild('dl_vlan', w & OFPFW.DL_VLAN, () => String(m.dl_vlan));

@@ -10,24 +10,27 @@
  * LLC/SNAP, up to two 802.1Q/802.1ad tags, ARP/RARP, IPv4 (with fragments), IPv6 (with extension
  * headers and neighbour discovery), TCP, UDP, SCTP, ICMP, ICMPv6, IGMP, MPLS.
  */
+import {
+  ETH_TYPE_ARP,
+  ETH_TYPE_IP,
+  ETH_TYPE_IPV6,
+  ETH_TYPE_MPLS,
+  ETH_TYPE_MPLS_MCAST,
+  ETH_TYPE_RARP,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IGMP,
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  dlTypeShorthand,
+  l4Shorthand,
+} from '../eth-protocols.js';
 import { ipToString, macToString } from '../match.js';
 
-const ETH_TYPE_IP = 0x0800;
-const ETH_TYPE_ARP = 0x0806;
-const ETH_TYPE_RARP = 0x8035;
-const ETH_TYPE_IPV6 = 0x86dd;
 const ETH_TYPE_VLAN = 0x8100;
 const ETH_TYPE_VLAN_8021AD = 0x88a8;
-const ETH_TYPE_MPLS = 0x8847;
-const ETH_TYPE_MPLS_MCAST = 0x8848;
 const FLOW_DL_TYPE_NONE = 0x05ff;
-
-const IPPROTO_ICMP = 1;
-const IPPROTO_IGMP = 2;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_ICMPV6 = 58;
-const IPPROTO_SCTP = 132;
 
 interface Flow {
   dlDst: number;
@@ -352,28 +355,11 @@ function formatFlow(f: Flow): string[] {
   const isIp = t === ETH_TYPE_IP;
   const isIp6 = t === ETH_TYPE_IPV6;
   const isArp = t === ETH_TYPE_ARP || t === ETH_TYPE_RARP;
-  let skipType = true;
-  let skipProto = false;
-  if (isIp || isIp6) {
-    const names: Record<number, string> = isIp6
-      ? { [IPPROTO_ICMPV6]: 'icmp6', [IPPROTO_TCP]: 'tcp6', [IPPROTO_UDP]: 'udp6', [IPPROTO_SCTP]: 'sctp6' }
-      : {
-          [IPPROTO_ICMP]: 'icmp',
-          [IPPROTO_IGMP]: 'igmp',
-          [IPPROTO_TCP]: 'tcp',
-          [IPPROTO_UDP]: 'udp',
-          [IPPROTO_SCTP]: 'sctp',
-        };
-    const n = names[f.nwProto];
-    if (n) {
-      parts.push(n);
-      skipProto = true;
-    } else parts.push(isIp6 ? 'ipv6' : 'ip');
-  } else if (t === ETH_TYPE_ARP) parts.push('arp');
-  else if (t === ETH_TYPE_RARP) parts.push('rarp');
-  else if (t === ETH_TYPE_MPLS) parts.push('mpls');
-  else if (t === ETH_TYPE_MPLS_MCAST) parts.push('mplsm');
-  else skipType = false;
+  const protoName = l4Shorthand(t, f.nwProto, true);
+  const shorthand = protoName ?? dlTypeShorthand(t);
+  const skipType = shorthand !== undefined;
+  const skipProto = protoName !== undefined;
+  if (shorthand) parts.push(shorthand);
   // The first all-zero VLAN slot is shown; none after it.
   for (let i = 0; i < 2; i++) {
     const tci = f.vlans[i] ?? 0;
