@@ -28,7 +28,6 @@
  *   dp.checkActions(actions)        // validate + compile once: a CheckedProgram, or throws
  *                                   // DatapathError(OFPET_BAD_ACTION, …); packet-out checks its
  *                                   // actions before taking a buffered packet
- *   dp.validateActions(actions)     // the same check without compiling
  *   dp.execute(frame, inPort, actions | program)  // packet-out; OFPP_TABLE runs the frame through
  *                                   // the table. An action list is checked here; a CheckedProgram
  *                                   // (from checkActions() or flowMod()) was checked already. A
@@ -92,7 +91,7 @@ import { hashWords } from './hash.js';
 import { MacLearningTable, type MacEntry } from './mac-learning.js';
 import { Port, QueueCounters, type PortDevice, type PortOptions } from './port.js';
 import { aggregateOf, flowStatsOf, portStatsOf, queueStatsOf } from './stats.js';
-import { checkActions, validateActions, type CheckedProgram } from './program.js';
+import { checkActions, type CheckedProgram } from './program.js';
 import { Executor, type ExecHost } from './execute.js';
 
 export type { FlowModParams, FlowRemovedEvent } from './flow-table.js';
@@ -282,10 +281,6 @@ export class Datapath implements ExecHost {
     return checkActions(actions);
   }
 
-  validateActions(actions: readonly OfpAction[]): void {
-    validateActions(actions);
-  }
-
   /**
    * Applies idle and hard timeouts as of now, and ages the MAC-learning table; returns how many
    * flows were removed. Call it periodically (every second or so, or at nextExpiry()).
@@ -349,13 +344,13 @@ export class Datapath implements ExecHost {
       port.rxDropped++;
       return;
     }
-    const p = this.parsed;
-    const inPort = port.portNo;
-    parseFrame(buf, off, len, inPort, p);
     if (port.config & OFPPC.NO_RECV_STP && isStpDestination(buf, off, len)) {
       port.rxDropped++;
       return;
     }
+    const p = this.parsed;
+    const inPort = port.portNo;
+    parseFrame(buf, off, len, inPort, p);
     if (p.isFragment && this.fragDrop) return;
     const key = p.key;
     const h = hashWords(key, KEY_WORDS);

@@ -177,7 +177,8 @@ export class Executor {
 
   /** A copy of the frame as it is now, to the bridge. */
   upcall(reason: number, maxLen: number | undefined): void {
-    const frame = Buffer.from(this.buf.subarray(this.off, this.off + this.len));
+    const frame = Buffer.allocUnsafe(this.len);
+    copyBytes(this.buf, this.off, this.len, frame, 0);
     const u: Upcall = { reason, inPort: this.inPort, frame };
     if (maxLen !== undefined) u.maxLen = maxLen;
     this.host.queueUpcall(u);

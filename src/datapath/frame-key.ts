@@ -26,6 +26,9 @@
  */
 import { OFP_DL_TYPE_ETH2_CUTOFF, OFP_DL_TYPE_NOT_ETH_TYPE, OFP_VLAN_NONE } from '../openflow/constants.js';
 import type { OfpMatch } from '../openflow/structs.js';
+// A cycle (match.ts reads this file's layout constants), safe because neither module uses the
+// other's bindings while it is being evaluated.
+import { FULL_MASK, wordsToMatch } from './match.js';
 
 export const W_PORT_VLAN = 0;
 export const W_SRC_HI = 1;
@@ -194,23 +197,5 @@ function parseArp(b: Uint8Array, o: number, len: number, l3: number, k: Int32Arr
 
 /** The 12-tuple in `key` as an exact OfpMatch (wildcards 0); for tests, upcalls and debugging. */
 export function keyToMatch(key: Int32Array): OfpMatch {
-  const w0 = key[W_PORT_VLAN]!;
-  const w2 = key[W_SRC_DST]!;
-  const w4 = key[W_TYPE]!;
-  const w8 = key[W_TP]!;
-  return {
-    wildcards: 0,
-    in_port: w0 >>> 16,
-    dl_src: (key[W_SRC_HI]! >>> 0) * 0x10000 + (w2 >>> 16),
-    dl_dst: (w2 & 0xffff) * 0x100000000 + (key[W_DST_LO]! >>> 0),
-    dl_vlan: w0 & 0xffff,
-    dl_vlan_pcp: (w4 >>> 8) & 0xff,
-    dl_type: w4 >>> 16,
-    nw_tos: w4 & 0xff,
-    nw_proto: key[W_PROTO]! & 0xff,
-    nw_src: key[W_NW_SRC]! >>> 0,
-    nw_dst: key[W_NW_DST]! >>> 0,
-    tp_src: w8 >>> 16,
-    tp_dst: w8 & 0xffff,
-  };
+  return wordsToMatch(FULL_MASK, key);
 }

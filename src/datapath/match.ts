@@ -122,11 +122,6 @@ export function isExactMask(mask: Int32Array): boolean {
   return true;
 }
 
-export function wordsEqual(a: Int32Array, b: Int32Array): boolean {
-  for (let i = 0; i < KEY_WORDS; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Whether the rule (rMask, rValue) is selected by a non-strict request (qMask, qValue): every field
  * the request constrains, the rule constrains at least as tightly and to the same value.
@@ -155,11 +150,5 @@ export function overlaps(
     const c = aMask[i]! & bMask[i]!;
     if ((aValue[i]! & c) !== (bValue[i]! & c)) return false;
   }
-  return true;
-}
-
-/** Whether the packed frame key matches (mask, value). */
-export function keyMatches(key: Int32Array, mask: Int32Array, value: Int32Array): boolean {
-  for (let i = 0; i < KEY_WORDS; i++) if ((key[i]! & mask[i]!) !== value[i]) return false;
   return true;
 }

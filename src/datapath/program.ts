@@ -96,7 +96,7 @@ export function validateActions(actions: readonly OfpAction[]): void {
 }
 
 /** Compiles a list that validateActions() accepted. */
-export function compileActions(actions: readonly OfpAction[]): Program {
+function compileActions(actions: readonly OfpAction[]): Program {
   const ops = new Int32Array(actions.length * 3);
   let o = 0;
   for (const a of actions) {

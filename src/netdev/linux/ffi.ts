@@ -29,19 +29,13 @@ const fn = {
   fcntl: libc.func('int fcntl(int fd, int cmd, int arg)'),
   read: libc.func('intptr_t read(int fd, void *buf, size_t len)'),
   readAt: libc.func('intptr_t read(int fd, intptr_t buf, size_t len)'),
-  write: libc.func('intptr_t write(int fd, const void *buf, size_t len)'),
   writeAt: libc.func('intptr_t write(int fd, intptr_t buf, size_t len)'),
   send: libc.func('intptr_t send(int fd, const void *buf, size_t len, int flags)'),
   recv: libc.func('intptr_t recv(int fd, void *buf, size_t len, int flags)'),
-  recvfrom: libc.func('intptr_t recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *alen)'),
   recvmmsgAt: libc.func('int recvmmsg(int fd, intptr_t vec, unsigned int n, int flags, intptr_t timeout)'),
   sendmmsgAt: libc.func('int sendmmsg(int fd, intptr_t vec, unsigned int n, int flags)'),
-  sendtoAt: libc.func(
-    'intptr_t sendto(int fd, intptr_t buf, size_t len, int flags, intptr_t addr, uint32_t alen)',
-  ),
   mmap: libc.func('void *mmap(intptr_t addr, size_t len, int prot, int flags, int fd, intptr_t off)'),
   munmap: libc.func('int munmap(void *addr, size_t len)'),
-  getpid: libc.func('int getpid()'),
   socketpair: libc.func('int socketpair(int domain, int type, int protocol, void *sv)'),
   shutdown: libc.func('int shutdown(int fd, int how)'),
   setns: libc.func('int setns(int fd, int nstype)'),
@@ -132,7 +126,6 @@ export const open = (path: string, flags: number, mode = 0): number => fn.open(p
 export const close = (fd: number): number => fn.close(fd) as number;
 export const read = (fd: number, buf: Buffer, len: number): number => fn.read(fd, buf, len) as number;
 export const readAt = (fd: number, addr: number, len: number): number => fn.readAt(fd, addr, len) as number;
-export const write = (fd: number, buf: Buffer, len: number): number => fn.write(fd, buf, len) as number;
 export const writeAt = (fd: number, addr: number, len: number): number => fn.writeAt(fd, addr, len) as number;
 export const send = (fd: number, buf: Buffer, len: number, flags: number): number =>
   fn.send(fd, buf, len, flags) as number;
@@ -142,9 +135,6 @@ export const recvmmsgAt = (fd: number, vec: number, n: number, flags: number): n
   fn.recvmmsgAt(fd, vec, n, flags, 0) as number;
 export const sendmmsgAt = (fd: number, vec: number, n: number, flags: number): number =>
   fn.sendmmsgAt(fd, vec, n, flags) as number;
-export const sendtoAt = (fd: number, buf: number, len: number, flags: number): number =>
-  fn.sendtoAt(fd, buf, len, flags, 0, 0) as number;
-export const getpid = (): number => fn.getpid() as number;
 export const F_DUPFD_CLOEXEC = 1030;
 /** dup() with close-on-exec set, so children spawned later do not inherit the descriptor. */
 export const dupCloexec = (fd: number): number => fn.fcntl(fd, F_DUPFD_CLOEXEC, 0) as number;

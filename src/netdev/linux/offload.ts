@@ -96,12 +96,6 @@ function ipv4HeaderChecksum(b: Buffer, l3: number, ihl: number): void {
   b.writeUInt16BE(~fold(onesSum(b, l3, l3 + ihl)) & 0xffff, l3 + 10);
 }
 
-/** Space segmentTcp() needs for frame `len` with MSS `gsoSize` (headers repeated per segment). */
-export function segmentedSize(hdrLen: number, len: number, gsoSize: number): number {
-  const payload = Math.max(0, len - hdrLen);
-  return Math.ceil(payload / gsoSize) * hdrLen + payload;
-}
-
 type Alloc = (n: number) => { buf: Buffer; off: number };
 type Emit = (buf: Buffer, off: number, len: number) => void;
 

@@ -53,15 +53,12 @@ export class RxSink {
 
   /** Delivers what is collected. */
   flush(): void {
-    if (this.batch.count > 0) {
-      try {
-        this.deliver(this.batch);
-      } finally {
-        this.batch.count = 0;
-        this.used = 0;
-      }
+    try {
+      if (this.batch.count > 0) this.deliver(this.batch);
+    } finally {
+      this.batch.count = 0;
+      this.used = 0;
     }
-    this.used = 0;
   }
 
   /**
