@@ -81,9 +81,10 @@ export async function startSwitch(
     if (local) bridge.addPort(local, OFPP.LOCAL);
     bridge.datapathId = cfg.dpid ?? dpidFrom(local?.getEtherAddr(), cfg.bridge);
   } catch (e) {
+    // bridge.close() closed the devices it held; the rest (opened but never added) close here.
+    // Netdev close is idempotent, so closing every opened device again is safe.
     await bridge.close();
-    for (const d of opened)
-      if (![...bridge.ports.values()].some((p) => p.netdev === d)) await d.close().catch(() => undefined);
+    for (const d of opened) await d.close().catch(() => undefined);
     throw e;
   }
 
@@ -96,13 +97,11 @@ export async function startSwitch(
   const mgmtPath = join(cfg.rundir, `${cfg.bridge}.mgmt`);
   try {
     mkdirSync(cfg.rundir, { recursive: true });
-    const targets = [`punix:${mgmtPath}`, ...cfg.listen];
-    for (const t of targets) {
+    const mgmt = `punix:${mgmtPath}`;
+    for (const t of [mgmt, ...cfg.listen]) {
       try {
-        const l = await mgr.listen(
-          t,
-          t.startsWith('punix:') && t.endsWith('.mgmt') ? { probeIntervalMs: 0 } : {},
-        );
+        // No inactivity probe on the .mgmt socket (only there, not on a --listen punix:).
+        const l = await mgr.listen(t, t === mgmt ? { probeIntervalMs: 0 } : {});
         listening.push(l.name);
       } catch (e) {
         throw new ConfigError(`cannot listen on ${t}: ${(e as Error).message}`);

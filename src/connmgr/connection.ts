@@ -21,6 +21,7 @@
  * FEATURES_REQUEST); for a primary this resets the reconnect backoff.
  */
 import type { OfpChannel } from '../openflow/channel/index.js';
+import { OFP_DEFAULT_MISS_SEND_LEN } from '../openflow/constants.js';
 import type { OfpMessage } from '../openflow/messages.js';
 
 export type ConnectionRole = 'primary' | 'service';
@@ -31,9 +32,6 @@ export type ConnectionRole = 'primary' | 'service';
  * connection, instead of buffering without bound. Replies to requests are always sent.
  */
 export const ASYNC_BACKLOG_LIMIT = 256 * 1024;
-
-/** OFP_DEFAULT_MISS_SEND_LEN: what a primary connection starts with. */
-export const OFP_DEFAULT_MISS_SEND_LEN = 128;
 
 let nextId = 1;
 
@@ -97,11 +95,6 @@ export class OfConnection {
 
   sendRaw(buf: Buffer): void {
     this.channel.sendRaw(buf);
-  }
-
-  /** OFPT_ERROR (type, code) for request `raw`: its xid and the whole request as data. */
-  replyError(errType: number, code: number, raw: Buffer): void {
-    this.channel.replyError(errType, code, raw);
   }
 
   close(): void {

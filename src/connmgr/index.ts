@@ -1,10 +1,5 @@
 /* Connection management: targets, dialling, listening, reconnect and the per-connection state. */
-export {
-  ASYNC_BACKLOG_LIMIT,
-  OFP_DEFAULT_MISS_SEND_LEN,
-  OfConnection,
-  type ConnectionRole,
-} from './connection.js';
+export { ASYNC_BACKLOG_LIMIT, OfConnection, type ConnectionRole } from './connection.js';
 export {
   ActiveController,
   DEFAULT_BACKOFF,

@@ -11,8 +11,9 @@
  * passive targets only (the system picks a free port; see Listener.address).
  */
 import { isIP } from 'node:net';
+import { OFP_TCP_PORT } from '../openflow/constants.js';
 
-export const OFP_TCP_PORT = 6653;
+export { OFP_TCP_PORT };
 export const DEFAULT_PASSIVE_HOST = '127.0.0.1';
 
 export type ActiveTarget =

@@ -41,6 +41,7 @@ import { OfpFramer } from '../openflow/framer.js';
 import type { MessageOf, OfpMessage } from '../openflow/messages.js';
 import type { OfpMatch, OfpPhyPort } from '../openflow/structs.js';
 import { keyToMatch, parseFrame, ParsedFrame } from '../datapath/frame-key.js';
+import { readMac } from './packets.js';
 
 /** What the controller did, for the demo's story and for tests. */
 export type ControllerEvent =
@@ -291,10 +292,6 @@ function helloAllows10(raw: Buffer): boolean {
     o += (len + 7) & ~7;
   }
   return true;
-}
-
-function readMac(b: Buffer, o: number): number {
-  return b.readUInt16BE(o) * 0x100000000 + b.readUInt32BE(o + 2);
 }
 
 function isMulticast(mac: number): boolean {

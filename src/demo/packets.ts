@@ -3,6 +3,9 @@
  * Ethernet + IPv4 + ICMP echo request/reply, built and recognised by hand (RFC 826, RFC 791,
  * RFC 792). MACs are 48-bit Numbers and IPv4 addresses uint32 Numbers, as in src/openflow.
  */
+import { readMac, writeMac } from '../openflow/layout.js';
+
+export { readMac };
 export const ETH_TYPE_IP = 0x0800;
 export const ETH_TYPE_ARP = 0x0806;
 export const BROADCAST_MAC = 0xffffffffffff;
@@ -11,15 +14,6 @@ const ARP_REPLY = 2;
 const IPPROTO_ICMP = 1;
 const ICMP_ECHO_REPLY = 0;
 const ICMP_ECHO_REQUEST = 8;
-
-function writeMac(b: Buffer, o: number, mac: number): void {
-  b.writeUInt16BE(Math.floor(mac / 0x100000000), o);
-  b.writeUInt32BE(mac % 0x100000000, o + 2);
-}
-
-export function readMac(b: Buffer, o: number): number {
-  return b.readUInt16BE(o) * 0x100000000 + b.readUInt32BE(o + 2);
-}
 
 function ethernet(dst: number, src: number, type: number, payloadLen: number): Buffer {
   // Padded to the 60-byte minimum, as a NIC would.
