@@ -11,18 +11,14 @@
  * measures the design alternative rejected in src/netdev/linux/io-loop.ts. Needs root; skipped
  * with a message otherwise.
  */
-import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import type { Report } from './harness.js';
 import { generator } from './switch-traffic.js';
+import { sh } from '../test/support/netns.js';
 import type { NetdevDevice, RxBatch } from '../src/netdev/provider.js';
 
 const WORKER = new URL('./netdev-worker.js', import.meta.url);
 const SECONDS = 1.5;
-
-function sh(cmd: string): string {
-  return execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
-}
 
 /** At most this many frames per generator run (it stops at SECONDS otherwise). */
 const MAX_FRAMES = 3_000_000;

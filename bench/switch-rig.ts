@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { startOvs, ofctlSwitch, type OfctlSwitch, type OvsHandle } from '../test/support/ovs/index.js';
 import { Topology, type Host } from '../test/support/netns.js';
 import { WatchedProcess } from '../test/support/watched-process.js';
+import { withDeadline } from '../test/support/waiters.js';
 import { startCountingController, type CountingController } from './switch-controller.js';
 
 // From dist/bench/ (where the bench runs) as from bench/: the launcher at the repository root.
@@ -83,16 +84,7 @@ export interface Rig {
 }
 
 function connectedWithin(c: CountingController, who: string, ms = 10_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    c.connected,
-    new Promise<void>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${who} did not connect to ${c.target} within ${ms} ms`)),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withDeadline(c.connected, ms, `${who} did not connect to ${c.target} within ${ms} ms`);
 }
 
 export async function startRig(): Promise<Rig> {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adoptSocket, FdStream } from '../../src/connmgr/fd-stream.js';
+import { Waiters } from '../support/waiters.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ofdp-fdstream-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,10 +43,26 @@ async function pair(kind: 'tcp' | 'unix'): Promise<Pair> {
   return { ours: await oursP, peer, server };
 }
 
-function collect(s: FdStream): { bytes: () => Buffer; chunks: Buffer[] } {
+function collect(s: FdStream): {
+  bytes: () => Buffer;
+  chunks: Buffer[];
+  atLeast: (n: number) => Promise<true>;
+} {
   const chunks: Buffer[] = [];
-  s.on('data', (c) => chunks.push(c));
-  return { bytes: () => Buffer.concat(chunks), chunks };
+  const waiters = new Waiters();
+  const bytes = (): Buffer => Buffer.concat(chunks);
+  s.on('data', (c) => {
+    chunks.push(c);
+    waiters.notify();
+  });
+  /** Resolves once `n` bytes have arrived in all. */
+  const atLeast = (n: number): Promise<true> =>
+    waiters.until(
+      () => bytes().length >= n || undefined,
+      10_000,
+      () => `only ${bytes().length} of ${n} bytes arrived`,
+    );
+  return { bytes, chunks, atLeast };
 }
 
 const closed = (s: FdStream): Promise<void> => new Promise((r) => s.on('close', r));
@@ -64,14 +81,14 @@ describe.each(['tcp', 'unix'] as const)('FdStream over %s', (kind) => {
         if (i % 20 === 0) await new Promise((r) => setImmediate(r));
       }
       const all = Buffer.concat(sent);
-      while (got.bytes().length < all.length) await new Promise((r) => setImmediate(r));
+      await got.atLeast(all.length);
       expect(got.chunks.length).toBeGreaterThan(1);
       expect(got.bytes().equals(all)).toBe(true); // the first chunks were not overwritten
 
       const back: Buffer[] = [];
       peer.on('data', (d: Buffer) => back.push(d));
       expect(ours.write(Buffer.from('hello, peer'))).toBe(true);
-      while (Buffer.concat(back).length < 11) await new Promise((r) => setImmediate(r));
+      while (Buffer.concat(back).length < 11) await once(peer, 'data');
       expect(Buffer.concat(back).toString()).toBe('hello, peer');
     } finally {
       peer.destroy();
@@ -105,7 +122,7 @@ describe.each(['tcp', 'unix'] as const)('FdStream over %s', (kind) => {
       peer.resume();
       await drained;
       expect(ours.writableLength).toBe(0);
-      while (n < writes * big.length) await new Promise((r) => setImmediate(r));
+      while (n < writes * big.length) await once(peer, 'data');
       expect(n).toBe(writes * big.length);
       expect(recv.digest('hex')).toBe(hash.digest('hex'));
     } finally {

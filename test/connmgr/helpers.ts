@@ -3,10 +3,10 @@
  * TCP port, running the Open vSwitch tools, unique temporary paths, and connection managers closed
  * after each test.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
@@ -44,15 +44,10 @@ export function managersPerTest(): {
   };
 }
 
-/** A port that was free a moment ago (for tools that cannot report the port they bound). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+// Shared with the CLI and integration tests: a port that was free a moment ago (for tools that
+// cannot report the port they bound), and running a tool to completion (code, stdout, stderr).
+export { freePort } from '../support/ofdp-run.js';
+export { runTool as run } from '../support/ovs/tools.js';
 
 /** One end of an OpenFlow connection, driven byte by byte by a test. */
 export class RawPeer {
@@ -108,22 +103,6 @@ export class RawPeer {
   close(): void {
     this.socket.destroy();
   }
-}
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a tool to completion. */
-export function run(cmd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 /** Starts a long-running tool; stop it with `stop()`. */

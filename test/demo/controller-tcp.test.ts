@@ -16,6 +16,7 @@ import { OFP_NO_BUFFER } from '../../src/openflow/constants.js';
 import { Topology } from '../support/netns.js';
 import { OfdpProcess } from '../support/ofdp-run.js';
 import { ovsUnavailableReason, runTool, startOvs, type OvsHandle } from '../support/ovs/index.js';
+import { withDeadline } from '../support/waiters.js';
 
 const noOvs = ovsUnavailableReason();
 if (noOvs) console.warn(`SKIPPING the learning controller against Open vSwitch: ${noOvs}`);
@@ -50,14 +51,6 @@ async function controller(target: string) {
   return { s, events, features };
 }
 
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(what)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
-
 async function ping(from: { ns: { name: string } }, to: { ip: string }) {
   const r = await runTool('ping', ['-n', '-c', '3', '-i', '0.2', '-W', '2', to.ip], {
     netns: from.ns.name,
@@ -79,7 +72,7 @@ describe('learning controller over sockets', () => {
     const c = await controller(`punix:${sock}`);
     svc = c.s;
     await ovs.setControllers(br, [`unix:${sock}`]);
-    await within(c.features, 10_000, 'Open vSwitch never connected to the controller');
+    await withDeadline(c.features, 10_000, 'Open vSwitch never connected to the controller');
 
     expect(await ping(h1, h2)).toContain('3 packets transmitted, 3 received');
     const flows = c.events.filter((e) => e.kind === 'flow');
@@ -112,7 +105,7 @@ describe('learning controller over sockets', () => {
         logLevel: 'warn',
         rundir: dir,
       });
-      await within(c.features, 10_000, 'ofdp run never connected to the controller');
+      await withDeadline(c.features, 10_000, 'ofdp run never connected to the controller');
 
       expect(await ping(h1, h2)).toContain('3 packets transmitted, 3 received');
       const flows = c.events.filter((e) => e.kind === 'flow');

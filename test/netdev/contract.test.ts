@@ -11,6 +11,7 @@ import { RX_BATCH_MAX, type NetdevDevice } from '../../src/netdev/provider.js';
 import { Collector } from './collector.js';
 import { isTestFrame, quiet, skipReason, testFrame, trySh, uniqueName, vethPair } from './helpers.js';
 import type { PacketPeer } from './packet-peer.js';
+import { withDeadline } from '../support/waiters.js';
 
 interface Rig {
   dev: NetdevDevice;
@@ -21,13 +22,6 @@ interface Rig {
   cleanup(): Promise<void>;
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    p,
-    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out: ${what}`)), ms)),
-  ]);
-}
-
 async function dummyRig(): Promise<Rig> {
   const dev = await new DummyProvider().open(uniqueName('d'));
   const got: Buffer[] = [];
@@ -35,7 +29,7 @@ async function dummyRig(): Promise<Rig> {
     dev,
     inject: (frames) => dev.receive(...frames),
     nextSent: (pred) =>
-      withTimeout(
+      withDeadline(
         (async () => {
           for (;;) {
             got.push(...dev.takeSent());
@@ -45,7 +39,7 @@ async function dummyRig(): Promise<Rig> {
           }
         })(),
         3000,
-        'dummy transmit',
+        'timed out: dummy transmit',
       ),
     cleanup: () => dev.close(),
   };
@@ -101,7 +95,7 @@ const rigs: [string, boolean, () => Promise<Rig>][] = [
 /** Resolves when `cond` holds, re-checking on each change notification. */
 function whenChanged(dev: NetdevDevice, cond: () => boolean, what: string): Promise<void> {
   if (cond()) return Promise.resolve();
-  return withTimeout(
+  return withDeadline(
     new Promise<void>((resolve) => {
       const off = dev.onChange(() => {
         if (cond()) {
@@ -111,7 +105,7 @@ function whenChanged(dev: NetdevDevice, cond: () => boolean, what: string): Prom
       });
     }),
     3000,
-    what,
+    `timed out: ${what}`,
   );
 }
 

@@ -146,10 +146,7 @@ describe('loop readiness on the real event loop', () => {
         expect(seen).toBe(true);
         expect(out).toBe(''); // nothing was read while JavaScript held the thread
 
-        await new Promise<void>((resolve) => {
-          const check = () => (out.includes('got ping') ? resolve() : setImmediate(check));
-          check();
-        });
+        await once(child.stdout, 'end'); // the child answers and exits; its pipe ends after the answer
         expect(out).toBe('got ping\n');
       } finally {
         child.kill();

@@ -7,6 +7,8 @@
  * throwing (the wait rejects with that error, e.g. "the process exited first"); after `timeoutMs`
  * the wait rejects with `timeoutMessage()`. A settled wait's check is removed and its timer cleared
  * at once, so it never runs again and never keeps the process alive.
+ *
+ * withDeadline() bounds a wait on a single promise the same way (timer cleared once it settles).
  */
 export class Waiters {
   private readonly pending = new Set<() => void>();
@@ -38,4 +40,13 @@ export class Waiters {
       run();
     });
   }
+}
+
+/** `p`, or a rejection with `message` if it has not settled within `ms` (a bound on failure only). */
+export function withDeadline<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
