@@ -48,12 +48,13 @@ export function messageSize(m: OfpMessage): number {
 
 /**
  * Writes `m` at `o` in `b` (which must have room: see messageSize) and returns the offset after it.
- * Throws RangeError when the message would exceed OpenFlow's 64 KiB limit.
+ * `len`, when the caller already has messageSize(m), spares computing it again. Throws RangeError
+ * when the message would exceed OpenFlow's 64 KiB limit.
  */
-export function encodeMessageInto(m: OfpMessage, b: Buffer, o: number): number {
+export function encodeMessageInto(m: OfpMessage, b: Buffer, o: number, len?: number): number {
   const codec = messageCodecs[m.type];
   if (!codec) throw new RangeError(`unknown message type ${m.type}`);
-  const len = codec.size(m);
+  len ??= codec.size(m);
   if (len > OFP_MAX_MSG_LEN) throw new RangeError(`message type ${m.type} of ${len} bytes exceeds 65535`);
   b[o] = 'version' in m ? m.version : OFP_VERSION;
   b[o + 1] = m.type;
@@ -69,7 +70,8 @@ export function encodeMessageInto(m: OfpMessage, b: Buffer, o: number): number {
 
 /** Encodes `m` into a new Buffer. */
 export function encodeMessage(m: OfpMessage): Buffer {
-  const b = Buffer.allocUnsafe(messageSize(m));
-  encodeMessageInto(m, b, 0);
+  const len = messageSize(m);
+  const b = Buffer.allocUnsafe(len);
+  encodeMessageInto(m, b, 0, len);
   return b;
 }

@@ -176,14 +176,14 @@ export class LinkMonitor {
   }
 
   private pollRemote(): void {
-    let any = false;
+    let watching = false;
     for (const w of this.watched.values()) {
       if (!w.remote) continue;
-      any = true;
+      watching = true;
       this.refreshRemote(w);
       this.compare(w);
     }
-    if (!any && this.remotePoll) {
+    if (!watching && this.remotePoll) {
       clearInterval(this.remotePoll);
       this.remotePoll = undefined;
     }

@@ -41,7 +41,7 @@ export class OutputQueue {
     if (this.closed) return;
     const len = messageSize(m);
     this.reserve(len);
-    this.end = encodeMessageInto(m, this.chunk, this.end);
+    this.end = encodeMessageInto(m, this.chunk, this.end, len);
     this.schedule();
   }
 
